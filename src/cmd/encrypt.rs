@@ -1,0 +1,88 @@
+//! `secrets encrypt`: plaintext in, sops 3.11 file out.
+
+use anyhow::anyhow;
+use secrets_sops::config::CreationRule;
+use secrets_sops::file::{encrypt_bytes, EncryptSpec};
+use secrets_sops::keys::split_recipient_list;
+use secrets_sops::metadata::EncryptionOptions;
+
+use crate::cli::EncryptArgs;
+use crate::cmd::context::{deliver, resolve_io, Context};
+use crate::report::{classify, code, Failure, Phase};
+
+fn cli_options(args: &EncryptArgs) -> EncryptionOptions {
+    let s = |o: &Option<String>| o.clone().unwrap_or_default();
+    EncryptionOptions {
+        unencrypted_suffix: s(&args.unencrypted_suffix),
+        encrypted_suffix: s(&args.encrypted_suffix),
+        unencrypted_regex: s(&args.unencrypted_regex),
+        encrypted_regex: s(&args.encrypted_regex),
+        unencrypted_comment_regex: s(&args.unencrypted_comment_regex),
+        encrypted_comment_regex: s(&args.encrypted_comment_regex),
+    }
+}
+
+/// Combines the creation rule (if any) with the command line into what to encrypt with.
+pub fn spec_for(
+    ctx: &Context,
+    name: &std::path::Path,
+    age: Option<&str>,
+    cli: EncryptionOptions,
+    mac_only: bool,
+    threshold: Option<usize>,
+) -> Result<EncryptSpec, Failure> {
+    if cli.count() > 1 {
+        return Err(Failure::new(
+            code::CONFLICTING_PARAMETERS,
+            anyhow!("cannot use more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex, or unencrypted_comment_regex"),
+        ));
+    }
+    let default_rule = CreationRule::default();
+    let rule = match &ctx.config {
+        Some(c) if !c.creation_rules.is_empty() => c
+            .rule_for(name, &ctx.cwd)
+            .map_err(|e| classify(e, Phase::Encrypt))?,
+        _ => &default_rule,
+    };
+    let age = age.filter(|a| !a.trim().is_empty());
+    let key_groups = match age {
+        Some(list) => vec![split_recipient_list(list).map_err(|e| classify(e, Phase::Encrypt))?],
+        None => rule.key_groups.clone(),
+    };
+    if key_groups.iter().all(Vec::is_empty) {
+        let msg = if !rule.foreign_keys.is_empty() {
+            format!(
+                "the matching creation rule only has {} keys; secrets encrypts to age recipients",
+                rule.foreign_keys.join(", ")
+            )
+        } else {
+            "config file not found, or has no creation rules, and no keys provided through command line options".to_string()
+        };
+        return Err(Failure::new(code::GENERIC, anyhow!(msg))
+            .hint("pass --age age1… or add a creation rule with age recipients to .sops.yaml"));
+    }
+    Ok(EncryptSpec {
+        key_groups,
+        shamir_threshold: threshold.unwrap_or(rule.shamir_threshold),
+        options: rule.options.overlay(&cli),
+        mac_only_encrypted: mac_only || rule.mac_only_encrypted,
+    })
+}
+
+/// Runs `encrypt`.
+pub fn run(ctx: &Context, args: &EncryptArgs) -> Result<u8, Failure> {
+    let io = resolve_io(ctx, args.file.as_deref(), &args.output, &args.format)?;
+    let spec = spec_for(
+        ctx,
+        &io.name,
+        args.age.as_deref(),
+        cli_options(args),
+        args.mac_only_encrypted,
+        args.shamir_secret_sharing_threshold,
+    )?;
+    let plain = zeroize::Zeroizing::new(io.input.read()?);
+    let out = encrypt_bytes(&plain, &spec, io.input_store, io.output_store)
+        .map_err(|e| classify(e, Phase::Encrypt))?;
+    deliver(&io, &args.output, &out, 0o644)?;
+    Ok(0)
+}

@@ -1,0 +1,38 @@
+//! `secrets`: a git-native secrets toolkit. main stays thin: parse, run, report.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod cmd;
+mod io;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn run(cli: cli::Cli) -> Result<u8, report::Failure> {
+    use cli::Command;
+    if let Command::Demo(args) = &cli.command {
+        return cmd::demo::run(args);
+    }
+    let ctx = cmd::context::Context::new(cli.config.as_deref(), cli.verbose)?;
+    match &cli.command {
+        Command::Encrypt(a) => cmd::encrypt::run(&ctx, a),
+        Command::Decrypt(a) => cmd::decrypt::run(&ctx, a),
+        Command::Filestatus(a) => cmd::filestatus::run(&ctx, a),
+        Command::Demo(_) => unreachable!("handled above"),
+    }
+}
+
+fn main() -> ExitCode {
+    let args = cli::rewrite_legacy(std::env::args().collect());
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            // clap: 0 for --help/--version, 2 for usage errors; sops uses 1 for unknown flags.
+            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
+    ExitCode::from(report::exit_code(run(cli)))
+}
