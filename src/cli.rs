@@ -74,7 +74,12 @@ pub struct EncryptArgs {
     pub format: FormatArgs,
     /// Comma-separated age recipients (age1… or ssh-ed25519/ssh-rsa public keys); replaces
     /// the creation rule's keys.
-    #[arg(short = 'a', long, env = "SOPS_AGE_RECIPIENTS", value_name = "RECIPIENTS")]
+    #[arg(
+        short = 'a',
+        long,
+        env = "SOPS_AGE_RECIPIENTS",
+        value_name = "RECIPIENTS"
+    )]
     pub age: Option<String>,
     /// Encrypt only values whose key (or an ancestor key) matches this regex.
     #[arg(long, value_name = "REGEX")]
@@ -101,6 +106,9 @@ pub struct EncryptArgs {
     /// Number of key groups needed to recover the data key.
     #[arg(long, value_name = "N")]
     pub shamir_secret_sharing_threshold: Option<usize>,
+    /// Extra arguments are ignored with a warning, as sops does.
+    #[arg(hide = true, trailing_var_arg = true)]
+    pub extra: Vec<String>,
 }
 
 /// `secrets decrypt`.
@@ -119,6 +127,12 @@ pub struct DecryptArgs {
     /// Do not verify the MAC (for recovering damaged files; prints a warning).
     #[arg(long)]
     pub ignore_mac: bool,
+    /// Order in which key types are tried (sops compatibility; secrets uses age keys).
+    #[arg(long, env = "SOPS_DECRYPTION_ORDER", value_name = "TYPES")]
+    pub decryption_order: Option<String>,
+    /// Extra arguments are ignored with a warning, as sops does.
+    #[arg(hide = true, trailing_var_arg = true)]
+    pub extra: Vec<String>,
 }
 
 /// `secrets filestatus`.

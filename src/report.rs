@@ -34,6 +34,8 @@ pub mod code {
     pub const INVALID_TREE_PATH_FORMAT: u8 = 91;
     /// Empty YAML.
     pub const NEED_AT_LEAST_ONE_DOCUMENT: u8 = 92;
+    /// `--decryption-order` names a key type twice.
+    pub const DUPLICATE_DECRYPTION_KEY_TYPE: u8 = 112;
     /// No file given, or it does not exist.
     pub const NO_FILE_SPECIFIED: u8 = 100;
     /// No identity could recover the data key.

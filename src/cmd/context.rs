@@ -28,8 +28,12 @@ impl Context {
     /// Finds and loads `.sops.yaml` (explicit path first). A broken config is an error for
     /// every command, as in sops.
     pub fn new(explicit: Option<&Path>, verbose: bool) -> Result<Context, Failure> {
-        let cwd = std::env::current_dir()
-            .map_err(|e| Failure::new(code::GENERIC, anyhow!("cannot read the working directory: {e}")))?;
+        let cwd = std::env::current_dir().map_err(|e| {
+            Failure::new(
+                code::GENERIC,
+                anyhow!("cannot read the working directory: {e}"),
+            )
+        })?;
         let path = match explicit {
             Some(p) => Some(p.to_path_buf()),
             None => {
@@ -122,6 +126,7 @@ pub fn resolve_io(
     file: Option<&str>,
     out: &OutputArgs,
     fmt: &FormatArgs,
+    stdin_needs_name: bool,
 ) -> Result<Io, Failure> {
     let input = Input::from_arg(file);
     if out.in_place && out.output.is_some() {
@@ -133,6 +138,8 @@ pub fn resolve_io(
     let name = match (&input, &fmt.filename_override) {
         (_, Some(p)) => p.clone(),
         (Input::File(p), None) => p.clone(),
+        // sops decrypts stdin as the binary store unless told otherwise.
+        (Input::Stdin, None) if !stdin_needs_name => PathBuf::from("-"),
         (Input::Stdin, None) => {
             return Err(Failure::new(
                 code::CONFLICTING_PARAMETERS,
@@ -177,4 +184,30 @@ pub fn deliver(io: &Io, out: &OutputArgs, bytes: &[u8], new_mode: u32) -> Result
             .map_err(|e| Failure::new(code::COULD_NOT_WRITE_OUTPUT, e)),
         None => crate::io::write_stdout(bytes),
     }
+}
+
+/// sops uses the first file argument and warns about the rest.
+pub fn warn_extra(extra: &[String]) {
+    if !extra.is_empty() {
+        warn(&format!(
+            "{} extra argument(s) after the file were ignored",
+            extra.len()
+        ));
+    }
+}
+
+/// `--decryption-order`: a comma-separated list of key types; a repeated type is sops' exit 112.
+/// Only age keys are used by secrets, so the order has no further effect.
+pub fn check_decryption_order(order: Option<&str>) -> Result<(), Failure> {
+    let Some(order) = order else { return Ok(()) };
+    let mut seen = std::collections::HashSet::new();
+    for part in order.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if !seen.insert(part) {
+            return Err(Failure::new(
+                code::DUPLICATE_DECRYPTION_KEY_TYPE,
+                anyhow!("--decryption-order lists the key type {part:?} twice"),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -10,7 +10,9 @@ use crate::report::{classify, code, warn, Failure, Phase};
 
 /// Runs `decrypt`.
 pub fn run(ctx: &Context, args: &DecryptArgs) -> Result<u8, Failure> {
-    let io = resolve_io(ctx, args.file.as_deref(), &args.output, &args.format)?;
+    crate::cmd::context::warn_extra(&args.extra);
+    crate::cmd::context::check_decryption_order(args.decryption_order.as_deref())?;
+    let io = resolve_io(ctx, args.file.as_deref(), &args.output, &args.format, false)?;
     let steps = match &args.extract {
         Some(p) => Some(path::parse(p).map_err(|e| classify(e, Phase::Decrypt))?),
         None => None,
@@ -20,8 +22,10 @@ pub fn run(ctx: &Context, args: &DecryptArgs) -> Result<u8, Failure> {
     if args.ignore_mac {
         warn("--ignore-mac: the MAC is not verified; values may have been tampered with");
     }
-    let opened = open(&bytes, io.input_store, &mut ids, args.ignore_mac, |m| warn(&m))
-        .map_err(|e| classify(e, Phase::Decrypt))?;
+    let opened = open(&bytes, io.input_store, &mut ids, args.ignore_mac, |m| {
+        warn(&m)
+    })
+    .map_err(|e| classify(e, Phase::Decrypt))?;
     let out = match steps {
         None => io
             .output_store
@@ -54,4 +58,3 @@ fn extracted(store: &secrets_sops::store::Store, value: Value) -> Result<Vec<u8>
         }
     })
 }
-

@@ -71,7 +71,8 @@ pub fn spec_for(
 
 /// Runs `encrypt`.
 pub fn run(ctx: &Context, args: &EncryptArgs) -> Result<u8, Failure> {
-    let io = resolve_io(ctx, args.file.as_deref(), &args.output, &args.format)?;
+    crate::cmd::context::warn_extra(&args.extra);
+    let io = resolve_io(ctx, args.file.as_deref(), &args.output, &args.format, true)?;
     let spec = spec_for(
         ctx,
         &io.name,

@@ -13,7 +13,10 @@ use crate::report::{code, Failure};
 /// Prints `{"encrypted":true}` or `{"encrypted":false}`.
 pub fn run(ctx: &Context, args: &FilestatusArgs) -> Result<u8, Failure> {
     let input = Input::File(args.file.clone().into());
-    let bytes = input.read().map_err(|f| Failure { code: code::GENERIC, ..f })?;
+    let bytes = input.read().map_err(|f| Failure {
+        code: code::GENERIC,
+        ..f
+    })?;
     let format = args
         .input_type
         .as_deref()
@@ -23,7 +26,11 @@ pub fn run(ctx: &Context, args: &FilestatusArgs) -> Result<u8, Failure> {
         format,
         config: ctx.store_config(None)?,
     };
-    let encrypted = is_encrypted(&bytes, store);
+    // Like sops: a file that does not even parse in its format is an error, not "false".
+    let encrypted = match is_encrypted(&bytes, store) {
+        Ok(e) => e,
+        Err(e) => return Err(Failure::new(code::GENERIC, e)),
+    };
     write_stdout(format!("{{\"encrypted\":{encrypted}}}\n").as_bytes())?;
     Ok(0)
 }

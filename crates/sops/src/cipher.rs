@@ -149,9 +149,9 @@ fn typed_value(datatype: &str, bytes: Vec<u8>) -> Result<Value, CipherError> {
         "str" => Value::from_bytes(bytes),
         "bytes" => Value::from_bytes(bytes),
         "int" => Value::Int(gofmt::parse_atoi(&text()?).ok_or(CipherError::BadPlaintext("int"))?),
-        "float" => Value::Float(
-            gofmt::parse_float(&text()?).ok_or(CipherError::BadPlaintext("float"))?,
-        ),
+        "float" => {
+            Value::Float(gofmt::parse_float(&text()?).ok_or(CipherError::BadPlaintext("float"))?)
+        }
         "bool" => {
             Value::Bool(gofmt::parse_bool(&text()?).ok_or(CipherError::BadPlaintext("bool"))?)
         }
@@ -247,7 +247,8 @@ impl Cipher {
     /// Encrypts a scalar. Empty strings and comments are returned as `""`, unencrypted.
     pub fn encrypt(&mut self, value: &Value, aad: &str) -> Result<String, CipherError> {
         let (datatype, plaintext) = plaintext_of(value).ok_or(CipherError::UnknownType)?;
-        if plaintext.is_empty() && matches!(value, Value::Str(_) | Value::Bytes(_) | Value::Comment(_))
+        if plaintext.is_empty()
+            && matches!(value, Value::Str(_) | Value::Bytes(_) | Value::Comment(_))
         {
             return Ok(String::new());
         }
@@ -318,10 +319,7 @@ mod tests {
     fn kat_cipher() -> Cipher {
         let key: Vec<u8> = (0u8..32).collect();
         let iv: Vec<u8> = (0xa0u8..=0xbf).collect();
-        Cipher::with_fixed_iv(
-            DataKey::from_slice(&key).unwrap(),
-            iv.try_into().unwrap(),
-        )
+        Cipher::with_fixed_iv(DataKey::from_slice(&key).unwrap(), iv.try_into().unwrap())
     }
 
     // Appendix A of the format reference: values accepted by the real sops binary.
@@ -379,7 +377,10 @@ mod tests {
         assert_ne!(c2.encrypt(&Value::Str("y".into()), "k:").unwrap(), enc);
         // The same value as another type is not the same stash entry.
         let as_int = c2.encrypt(&Value::Int(1), "k:").unwrap();
-        assert_ne!(Envelope::parse(&as_int).unwrap().iv, Envelope::parse(&enc).unwrap().iv);
+        assert_ne!(
+            Envelope::parse(&as_int).unwrap().iv,
+            Envelope::parse(&enc).unwrap().iv
+        );
     }
 
     #[test]
@@ -393,6 +394,9 @@ mod tests {
         );
         let mut c = kat_cipher();
         let bad_type = good.replace("type:str", "type:weird");
-        assert_eq!(c.decrypt(&bad_type, "db:user:"), Err(CipherError::UnknownType));
+        assert_eq!(
+            c.decrypt(&bad_type, "db:user:"),
+            Err(CipherError::UnknownType)
+        );
     }
 }

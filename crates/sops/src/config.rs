@@ -98,7 +98,10 @@ fn string_list(path: &Path, what: &str, v: &Value, split_commas: bool) -> Result
                 _ => Err(bad(path, format!("{what} entries must be strings"))),
             })
             .collect(),
-        _ => Err(bad(path, format!("{what} must be a string or a list of strings"))),
+        _ => Err(bad(
+            path,
+            format!("{what} must be a string or a list of strings"),
+        )),
     }
 }
 
@@ -387,11 +390,30 @@ stores:
     fn first_match_wins_relative_to_config_dir() {
         let c = Config::parse(Path::new("/repo/.sops.yaml"), SAMPLE.as_bytes()).unwrap();
         let cwd = Path::new("/repo");
-        assert!(c.rule_for(Path::new("sub/x.yaml"), cwd).unwrap().path_regex.as_deref() == Some(r"^sub/x\.yaml$"));
-        assert_eq!(c.match_path(Path::new("../other/a.env"), cwd), "/other/a.env");
-        assert!(c.rule_for(Path::new("a/b.env"), cwd).unwrap().mac_only_encrypted);
+        assert!(
+            c.rule_for(Path::new("sub/x.yaml"), cwd)
+                .unwrap()
+                .path_regex
+                .as_deref()
+                == Some(r"^sub/x\.yaml$")
+        );
+        assert_eq!(
+            c.match_path(Path::new("../other/a.env"), cwd),
+            "/other/a.env"
+        );
+        assert!(
+            c.rule_for(Path::new("a/b.env"), cwd)
+                .unwrap()
+                .mac_only_encrypted
+        );
         // The catch-all rule matches anything else.
-        assert_eq!(c.rule_for(Path::new("z.json"), cwd).unwrap().key_groups.len(), 2);
+        assert_eq!(
+            c.rule_for(Path::new("z.json"), cwd)
+                .unwrap()
+                .key_groups
+                .len(),
+            2
+        );
     }
 
     #[test]

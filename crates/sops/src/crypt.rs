@@ -403,7 +403,9 @@ mod tests {
         let b = &branches[0];
         assert!(matches!(&b.0[0], Item::Comment(c) if c.starts_with("ENC[")));
         assert_eq!(b.get("public_unencrypted"), Some(&Value::Bool(true)));
-        let Some(Value::List(l)) = b.get("list") else { panic!() };
+        let Some(Value::List(l)) = b.get("list") else {
+            panic!()
+        };
         assert!(matches!(&l[0], Value::Str(s) if s.contains("type:comment")));
         assert_eq!(l[2], Value::Null);
         let mut c = Cipher::new(key);
@@ -424,8 +426,8 @@ mod tests {
 
     #[test]
     fn encrypted_comment_regex_skips_the_matching_line() {
-        let sel =
-            Selector::new(&opts(|o| o.encrypted_comment_regex = "sops:enc".into()).options).unwrap();
+        let sel = Selector::new(&opts(|o| o.encrypted_comment_regex = "sops:enc".into()).options)
+            .unwrap();
         let stack = vec![vec![" sops:enc".to_string()]];
         assert!(!sel.should_encrypt(&[], &stack, true));
         assert!(sel.should_encrypt(&["password".into()], &stack, false));

@@ -90,7 +90,12 @@ pub fn encrypt_branches(
 }
 
 /// Parses and encrypts a plaintext file.
-pub fn encrypt_bytes(plain: &[u8], spec: &EncryptSpec, input: Store, output: Store) -> Result<Vec<u8>> {
+pub fn encrypt_bytes(
+    plain: &[u8],
+    spec: &EncryptSpec,
+    input: Store,
+    output: Store,
+) -> Result<Vec<u8>> {
     let branches = input.load_plain(plain)?;
     encrypt_branches(branches, spec, input, output)
 }
@@ -141,10 +146,12 @@ pub fn seal(
     out
 }
 
-/// `filestatus`: does the file carry sops metadata with a version and a MAC?
-pub fn is_encrypted(bytes: &[u8], store: Store) -> bool {
+/// `filestatus`: does the file carry sops metadata with a version and a MAC? Errors only when
+/// the file does not parse in its format.
+pub fn is_encrypted(bytes: &[u8], store: Store) -> Result<bool> {
     match store.load_encrypted(bytes) {
-        Ok((_, md)) => !md.version.is_empty() && !md.mac.is_empty(),
-        Err(_) => false,
+        Ok((_, md)) => Ok(!md.version.is_empty() && !md.mac.is_empty()),
+        Err(e @ Error::Parse { .. }) => Err(e),
+        Err(_) => Ok(false),
     }
 }

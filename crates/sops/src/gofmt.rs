@@ -92,7 +92,9 @@ pub fn float_yaml(f: f64) -> String {
 /// How sops' dotenv (and INI) store turns a float into text: `'G'`, plus `.0` for integral values.
 pub fn float_dotenv(f: f64) -> String {
     let s = float_g_with(f, 'E');
-    if s.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'+') {
+    if s.bytes()
+        .all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
+    {
         format!("{s}.0")
     } else {
         s
@@ -592,7 +594,10 @@ mod tests {
         assert_eq!(t("2001-12-14 21:59:43.10 -5"), None);
         assert_eq!(t("2001-2-3").as_deref(), Some("2001-02-03T00:00:00Z"));
         assert_eq!(t("2001-02-30"), None);
-        assert_eq!(t("2020-01-01T00:00:00+00:00").as_deref(), Some("2020-01-01T00:00:00Z"));
+        assert_eq!(
+            t("2020-01-01T00:00:00+00:00").as_deref(),
+            Some("2020-01-01T00:00:00Z")
+        );
         assert_eq!(t("12345-01-01"), None);
     }
 
@@ -607,7 +612,9 @@ mod tests {
         assert_eq!(now.unix(), 1_795_334_907);
         assert_eq!(GoTime::from_unix(0).rfc3339(), "1970-01-01T00:00:00Z");
         assert_eq!(
-            GoTime::parse_rfc3339("2000-02-29T12:00:00Z").unwrap().unix(),
+            GoTime::parse_rfc3339("2000-02-29T12:00:00Z")
+                .unwrap()
+                .unix(),
             951_825_600
         );
     }

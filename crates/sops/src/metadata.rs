@@ -46,9 +46,16 @@ impl MasterKey {
         match self {
             MasterKey::Age(k) => k.recipient.clone(),
             MasterKey::Foreign { kind, fields } => {
-                let id = ["fp", "arn", "resource_id", "key_id", "vault_url", "key_name"]
-                    .iter()
-                    .find_map(|f| fields.get(f).and_then(Value::as_str));
+                let id = [
+                    "fp",
+                    "arn",
+                    "resource_id",
+                    "key_id",
+                    "vault_url",
+                    "key_name",
+                ]
+                .iter()
+                .find_map(|f| fields.get(f).and_then(Value::as_str));
                 match id {
                     Some(id) => format!("{kind} {id}"),
                     None => format!("{kind} key"),
@@ -329,7 +336,9 @@ impl Metadata {
     /// Reads metadata from the value stored under the `sops` key.
     pub fn from_value(value: &Value) -> Result<Metadata> {
         let Value::Map(map) = value else {
-            return Err(Error::InvalidMetadata("the sops key must hold a map".into()));
+            return Err(Error::InvalidMetadata(
+                "the sops key must hold a map".into(),
+            ));
         };
         let mut md = Metadata {
             version: String::new(),
@@ -466,7 +475,9 @@ fn foreign_keys_of(kind: &str, v: &Value) -> Result<Vec<MasterKey>> {
                     kind: kind.to_string(),
                     fields: m.clone(),
                 }),
-                _ => Err(Error::InvalidMetadata(format!("{kind} entries must be maps"))),
+                _ => Err(Error::InvalidMetadata(format!(
+                    "{kind} entries must be maps"
+                ))),
             })
             .collect(),
         _ => Err(Error::InvalidMetadata(format!("{kind} must be a list"))),
@@ -619,7 +630,13 @@ mod tests {
         let keys: Vec<&str> = b.keys().collect();
         assert_eq!(
             keys,
-            ["age", "lastmodified", "mac", "unencrypted_suffix", "version"]
+            [
+                "age",
+                "lastmodified",
+                "mac",
+                "unencrypted_suffix",
+                "version"
+            ]
         );
     }
 
@@ -632,9 +649,18 @@ mod tests {
         let keys: Vec<&str> = b.keys().collect();
         assert_eq!(
             keys,
-            ["shamir_threshold", "key_groups", "lastmodified", "mac", "unencrypted_suffix", "version"]
+            [
+                "shamir_threshold",
+                "key_groups",
+                "lastmodified",
+                "mac",
+                "unencrypted_suffix",
+                "version"
+            ]
         );
-        let Some(Value::List(groups)) = b.get("key_groups") else { panic!() };
+        let Some(Value::List(groups)) = b.get("key_groups") else {
+            panic!()
+        };
         let Value::Map(g) = &groups[0] else { panic!() };
         assert_eq!(g.keys().collect::<Vec<_>>(), ["hc_vault", "age"]);
         assert_eq!(Metadata::from_value(&Value::Map(b)).unwrap(), md);
@@ -651,8 +677,12 @@ mod tests {
         assert!(flat
             .iter()
             .any(|(k, _)| k == "key_groups__list_1__map_age__list_0__map_recipient"));
-        assert!(flat.iter().any(|(k, v)| k == "shamir_threshold" && v == "2"));
-        assert!(flat.iter().any(|(k, v)| k == "mac_only_encrypted" && v == "true"));
+        assert!(flat
+            .iter()
+            .any(|(k, v)| k == "shamir_threshold" && v == "2"));
+        assert!(flat
+            .iter()
+            .any(|(k, v)| k == "mac_only_encrypted" && v == "true"));
         assert!(!flat.iter().any(|(k, _)| k.contains("hc_vault")));
         assert_eq!(Metadata::unflatten(&flat).unwrap(), md);
     }

@@ -39,7 +39,9 @@ pub fn parse(text: &str) -> Result<Vec<Step>> {
         if quoted {
             steps.push(Step::Key(inner[1..inner.len() - 1].to_string()));
         } else if inner.starts_with(['"', '\'']) {
-            return Err(Error::InvalidTreePath(format!("unterminated key in {part}")));
+            return Err(Error::InvalidTreePath(format!(
+                "unterminated key in {part}"
+            )));
         } else {
             let i: usize = inner.parse().map_err(|_| {
                 Error::InvalidTreePath(format!("{inner:?} is neither a quoted key nor an index"))
@@ -68,9 +70,10 @@ pub fn lookup(branch: &Branch, steps: &[Step]) -> Result<Value> {
                     "{step} (the value there is not a map)"
                 )))
             }
-            (Step::Index(i), Value::List(items)) => items.get(*i).cloned().ok_or_else(|| {
-                Error::PathNotFound(format!("{step} accesses out of bounds"))
-            })?,
+            (Step::Index(i), Value::List(items)) => items
+                .get(*i)
+                .cloned()
+                .ok_or_else(|| Error::PathNotFound(format!("{step} accesses out of bounds")))?,
             (Step::Index(i), Value::Map(b)) => match b.0.get(*i) {
                 Some(Item::Entry(k, v)) => {
                     let mut m = Branch::new();
@@ -80,7 +83,13 @@ pub fn lookup(branch: &Branch, steps: &[Step]) -> Result<Value> {
                 }
                 Some(Item::Comment(c)) => {
                     let mut m = Branch::new();
-                    m.push("key", Value::Map(Branch(vec![Item::Entry("value".into(), Value::Str(c.clone()))])));
+                    m.push(
+                        "key",
+                        Value::Map(Branch(vec![Item::Entry(
+                            "value".into(),
+                            Value::Str(c.clone()),
+                        )])),
+                    );
                     m.push("value", Value::Null);
                     Value::Map(m)
                 }
@@ -122,11 +131,19 @@ mod tests {
         let mut b = Branch::new();
         b.push("db", Value::Map(inner));
         b.push("l", Value::List(vec![Value::Int(1)]));
-        assert_eq!(lookup(&b, &parse(r#"["db"]["user"]"#).unwrap()).unwrap(), Value::Str("u".into()));
-        assert_eq!(lookup(&b, &parse(r#"["l"][0]"#).unwrap()).unwrap(), Value::Int(1));
+        assert_eq!(
+            lookup(&b, &parse(r#"["db"]["user"]"#).unwrap()).unwrap(),
+            Value::Str("u".into())
+        );
+        assert_eq!(
+            lookup(&b, &parse(r#"["l"][0]"#).unwrap()).unwrap(),
+            Value::Int(1)
+        );
         assert!(lookup(&b, &parse(r#"["l"][5]"#).unwrap()).is_err());
         assert!(lookup(&b, &parse(r#"["nope"]"#).unwrap()).is_err());
-        let Value::Map(m) = lookup(&b, &parse(r#"["db"][0]"#).unwrap()).unwrap() else { panic!() };
+        let Value::Map(m) = lookup(&b, &parse(r#"["db"][0]"#).unwrap()).unwrap() else {
+            panic!()
+        };
         assert_eq!(m.keys().collect::<Vec<_>>(), ["key", "value"]);
     }
 }

@@ -39,7 +39,11 @@ fn div(a: u8, b: u8) -> u8 {
 }
 
 /// Splits `secret` into `parts` shares, any `threshold` of which recover it.
-pub fn split(secret: &[u8], parts: usize, threshold: usize) -> Result<Vec<Zeroizing<Vec<u8>>>, String> {
+pub fn split(
+    secret: &[u8],
+    parts: usize,
+    threshold: usize,
+) -> Result<Vec<Zeroizing<Vec<u8>>>, String> {
     if parts < threshold {
         return Err("parts cannot be less than threshold".into());
     }
@@ -65,7 +69,10 @@ pub fn split(secret: &[u8], parts: usize, threshold: usize) -> Result<Vec<Zeroiz
         for (i, share) in shares.iter_mut().enumerate() {
             let x = (i + 1) as u8;
             // Horner's rule, highest degree first.
-            let y = coefficients.iter().rev().fold(0u8, |acc, &c| mul(acc, x) ^ c);
+            let y = coefficients
+                .iter()
+                .rev()
+                .fold(0u8, |acc, &c| mul(acc, x) ^ c);
             share.push(y);
         }
     }

@@ -204,7 +204,10 @@ mod tests {
 
     #[test]
     fn zeroize_clears_strings() {
-        let mut v = Value::Map(Branch(vec![Item::Entry("k".into(), Value::Str("secret".into()))]));
+        let mut v = Value::Map(Branch(vec![Item::Entry(
+            "k".into(),
+            Value::Str("secret".into()),
+        )]));
         v.zeroize();
         match v {
             Value::Map(b) => match &b.0[0] {

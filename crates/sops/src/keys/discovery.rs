@@ -120,7 +120,10 @@ pub fn parse_identities(text: &str) -> Result<Vec<BoxedIdentity>, String> {
             continue;
         }
         if line.starts_with("AGE-PLUGIN-") {
-            return Err(format!("line {}: age plugin identities are not supported", n + 1));
+            return Err(format!(
+                "line {}: age plugin identities are not supported",
+                n + 1
+            ));
         }
         if line.starts_with("AGE-SECRET-KEY-PQ-1") {
             return Err(format!(
@@ -226,7 +229,10 @@ impl IdentitySet {
             Ok(ids) => {
                 let n = ids.len();
                 self.identities.extend(ids);
-                self.note(place, &format!("loaded {n} identit{}", if n == 1 { "y" } else { "ies" }));
+                self.note(
+                    place,
+                    &format!("loaded {n} identit{}", if n == 1 { "y" } else { "ies" }),
+                );
             }
             Err(e) => self.note(place, &format!("error: {e}")),
         }
@@ -284,15 +290,13 @@ impl IdentitySet {
     pub fn unwrap(&mut self, key: &AgeKey) -> Result<Zeroizing<Vec<u8>>, String> {
         let mut extra: Vec<BoxedIdentity> = Vec::new();
         if let (Some(cmd), Some(runner)) = (&self.command, &self.runner) {
-            match runner
-                .run(cmd, &key.recipient)
-                .and_then(|out| {
-                    let text = std::str::from_utf8(&out)
-                        .map_err(|_| "output is not UTF-8".to_string())?
-                        .to_string();
-                    let text = Zeroizing::new(text);
-                    parse_identities(&text)
-                }) {
+            match runner.run(cmd, &key.recipient).and_then(|out| {
+                let text = std::str::from_utf8(&out)
+                    .map_err(|_| "output is not UTF-8".to_string())?
+                    .to_string();
+                let text = Zeroizing::new(text);
+                parse_identities(&text)
+            }) {
                 Ok(ids) => extra = ids,
                 Err(e) => {
                     if self.identities.is_empty() {
@@ -302,7 +306,9 @@ impl IdentitySet {
             }
         }
         if self.identities.is_empty() && extra.is_empty() {
-            return Err("failed to load age identities: no identity found in any searched location".into());
+            return Err(
+                "failed to load age identities: no identity found in any searched location".into(),
+            );
         }
         if extra.is_empty() {
             return unwrap_with(&key.enc, &self.identities)
@@ -340,7 +346,10 @@ mod tests {
         assert_eq!(parse_identities(&text).unwrap().len(), 1);
         assert!(parse_identities(&format!(" {line}")).is_err());
         assert!(parse_identities("AGE-PLUGIN-YUBIKEY-1XYZ").is_err());
-        assert!(parse_identities("garbage").err().unwrap().contains("unknown identity type"));
+        assert!(parse_identities("garbage")
+            .err()
+            .unwrap()
+            .contains("unknown identity type"));
     }
 
     #[test]

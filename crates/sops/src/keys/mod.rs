@@ -92,7 +92,9 @@ pub fn wrap_for(recipient: &str, secret: &[u8]) -> Result<AgeKey> {
         let armor =
             age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor)
                 .map_err(|e| fail(e.to_string()))?;
-        let mut writer = encryptor.wrap_output(armor).map_err(|e| fail(e.to_string()))?;
+        let mut writer = encryptor
+            .wrap_output(armor)
+            .map_err(|e| fail(e.to_string()))?;
         writer.write_all(secret).map_err(|e| fail(e.to_string()))?;
         writer
             .finish()
@@ -138,7 +140,11 @@ pub fn build_key_groups(
         return Err(Error::NoKeys);
     }
     let shares: Vec<Zeroizing<Vec<u8>>> = if groups.len() > 1 {
-        let threshold = if threshold == 0 { groups.len() } else { threshold };
+        let threshold = if threshold == 0 {
+            groups.len()
+        } else {
+            threshold
+        };
         shamir::split(key.expose(), groups.len(), threshold).map_err(Error::Shamir)?
     } else {
         vec![Zeroizing::new(key.expose().to_vec())]
@@ -196,10 +202,13 @@ pub fn recover_data_key(md: &Metadata, ids: &mut IdentitySet) -> Result<DataKey>
         let mut attempts = Vec::new();
         let mut part = None;
         // sops' default decryption order: age first, then the rest in file order.
-        let ordered = group
-            .age_keys()
-            .map(|a| MasterKey::Age(a.clone()))
-            .chain(group.0.iter().filter(|k| !matches!(k, MasterKey::Age(_))).cloned());
+        let ordered = group.age_keys().map(|a| MasterKey::Age(a.clone())).chain(
+            group
+                .0
+                .iter()
+                .filter(|k| !matches!(k, MasterKey::Age(_)))
+                .cloned(),
+        );
         for key in ordered {
             match &key {
                 MasterKey::Age(a) => match ids.unwrap(a) {
@@ -218,7 +227,9 @@ pub fn recover_data_key(md: &Metadata, ids: &mut IdentitySet) -> Result<DataKey>
                 },
                 MasterKey::Foreign { kind, .. } => attempts.push(KeyAttempt {
                     label: key.label(),
-                    error: Some(format!("{kind} keys are not supported by secrets; use an age key")),
+                    error: Some(format!(
+                        "{kind} keys are not supported by secrets; use an age key"
+                    )),
                 }),
             }
         }
@@ -230,7 +241,10 @@ pub fn recover_data_key(md: &Metadata, ids: &mut IdentitySet) -> Result<DataKey>
     let failure = |report: &[(bool, Vec<KeyAttempt>)], extra: Option<String>| {
         let mut text = String::new();
         for (i, (ok, attempts)) in report.iter().enumerate() {
-            text.push_str(&format!("\nGroup {i}: {}\n", if *ok { "OK" } else { "FAILED" }));
+            text.push_str(&format!(
+                "\nGroup {i}: {}\n",
+                if *ok { "OK" } else { "FAILED" }
+            ));
             for a in attempts {
                 match &a.error {
                     None => text.push_str(&format!("  {}: OK\n", a.label)),
@@ -238,7 +252,10 @@ pub fn recover_data_key(md: &Metadata, ids: &mut IdentitySet) -> Result<DataKey>
                 }
             }
         }
-        text.push_str(&format!("\nIdentity sources searched:\n{}", ids.searched_report()));
+        text.push_str(&format!(
+            "\nIdentity sources searched:\n{}",
+            ids.searched_report()
+        ));
         if let Some(extra) = extra {
             text.push('\n');
             text.push_str(&extra);
@@ -258,15 +275,25 @@ pub fn recover_data_key(md: &Metadata, ids: &mut IdentitySet) -> Result<DataKey>
             ));
         }
         let refs: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
-        shamir::combine(&refs).map_err(|e| failure(&report, Some(format!("could not combine Shamir parts: {e}"))))?
+        shamir::combine(&refs).map_err(|e| {
+            failure(
+                &report,
+                Some(format!("could not combine Shamir parts: {e}")),
+            )
+        })?
     } else {
         match parts.pop() {
             Some(p) => p,
             None => return Err(failure(&report, None)),
         }
     };
-    DataKey::from_slice(&key_bytes)
-        .ok_or_else(|| Error::DataKey("the recovered data key is not 32 bytes long".into()))
+    DataKey::from_slice(&key_bytes).ok_or_else(|| Error::Decrypt {
+        path: "(data key)".into(),
+        reason: format!(
+            "the recovered data key is {} bytes long instead of 32; the key groups were edited",
+            key_bytes.len()
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -279,7 +306,10 @@ mod tests {
         let r = id.to_public().to_string();
         assert!(matches!(Recipient::parse(&r), Ok(Recipient::X25519(_))));
         assert!(Recipient::parse("age1pq1xyz").is_err());
-        assert!(Recipient::parse("age1abc1def").unwrap_err().to_string().contains("plugin"));
+        assert!(Recipient::parse("age1abc1def")
+            .unwrap_err()
+            .to_string()
+            .contains("plugin"));
         assert!(Recipient::parse("pgp:123")
             .unwrap_err()
             .to_string()
@@ -299,7 +329,9 @@ mod tests {
         let r = id.to_public().to_string();
         let key = DataKey::generate();
         let wrapped = wrap_for(&r, key.expose()).unwrap();
-        assert!(wrapped.enc.starts_with("-----BEGIN AGE ENCRYPTED FILE-----\n"));
+        assert!(wrapped
+            .enc
+            .starts_with("-----BEGIN AGE ENCRYPTED FILE-----\n"));
         assert!(wrapped.enc.ends_with("-----END AGE ENCRYPTED FILE-----\n"));
         let ids: Vec<Box<dyn age::Identity + Send + Sync>> = vec![Box::new(id)];
         assert_eq!(&unwrap_with(&wrapped.enc, &ids).unwrap()[..], key.expose());

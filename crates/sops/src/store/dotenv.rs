@@ -30,7 +30,10 @@ pub fn parse(bytes: &[u8]) -> Result<Branch> {
             ));
         };
         let key = std::str::from_utf8(&line[..eq]).map_err(|_| {
-            Error::parse(FORMAT, format!("line {}: the key is not valid UTF-8", n + 1))
+            Error::parse(
+                FORMAT,
+                format!("line {}: the key is not valid UTF-8", n + 1),
+            )
         })?;
         let value = unescape_newlines(&line[eq + 1..]);
         branch.push(key, Value::from_bytes(value));
@@ -92,7 +95,10 @@ pub fn emit(branch: &Branch) -> Result<Vec<u8>> {
             }
             Item::Entry(k, v) => {
                 let text = scalar_text(v).ok_or_else(|| {
-                    Error::emit(FORMAT, format!("cannot use complex value in dotenv file (key {k})"))
+                    Error::emit(
+                        FORMAT,
+                        format!("cannot use complex value in dotenv file (key {k})"),
+                    )
                 })?;
                 out.extend_from_slice(k.as_bytes());
                 out.push(b'=');

@@ -35,44 +35,51 @@ fn strip_comment_char(c: &str) -> String {
     }
 }
 
-/// Reads a value (after the delimiter); may consume following lines for `"""` blocks.
+fn has_surrounding_quote(v: &str, q: char) -> bool {
+    v.len() >= 2 && v.starts_with(q) && v.ends_with(q) && v.matches(q).count() == 2
+}
+
+/// Reads a value (after the delimiter) in ini.v1's order: `"""` and backtick values first
+/// (may span lines), then the inline comment is cut at the first `#` or `;`, then surrounding
+/// single or double quotes are removed.
 fn parse_value<'a>(
     first: &'a str,
     rest: &mut impl Iterator<Item = &'a str>,
     comment: &mut String,
 ) -> Result<String> {
     let v = first.trim_start();
-    if let Some(body) = v.strip_prefix("\"\"\"") {
-        if let Some(end) = body.find("\"\"\"") {
+    let quote = if v.len() > 3 && v.starts_with("\"\"\"") {
+        Some("\"\"\"")
+    } else if v.starts_with('`') {
+        Some("`")
+    } else {
+        None
+    };
+    if let Some(q) = quote {
+        let body = &v[q.len()..];
+        if let Some(end) = body.rfind(q) {
             return Ok(body[..end].to_string());
         }
         let mut value = body.to_string();
         for line in rest.by_ref() {
             value.push('\n');
-            if let Some(end) = line.find("\"\"\"") {
+            if let Some(end) = line.find(q) {
                 value.push_str(&line[..end]);
                 return Ok(value);
             }
             value.push_str(line);
         }
-        return Err(Error::parse(FORMAT, "unclosed \"\"\" multi-line value"));
+        return Err(Error::parse(FORMAT, "unclosed multi-line value"));
     }
-    for quote in ['"', '`'] {
-        if let Some(body) = v.strip_prefix(quote) {
-            if let Some(end) = body.find(quote) {
-                let after = body[end + 1..].trim();
-                if after.starts_with(['#', ';']) {
-                    push_comment(comment, after);
-                }
-                return Ok(body[..end].to_string());
-            }
-        }
-    }
+    let mut v = v.trim();
     if let Some(i) = v.find(['#', ';']) {
-        push_comment(comment, v[i..].trim_end());
-        return Ok(v[..i].trim().to_string());
+        push_comment(comment, &v[i..]);
+        v = v[..i].trim();
     }
-    Ok(v.trim().to_string())
+    if has_surrounding_quote(v, '\'') || has_surrounding_quote(v, '"') {
+        v = &v[1..v.len() - 1];
+    }
+    Ok(v.to_string())
 }
 
 fn parse_key(line: &str) -> Result<(String, &str)> {
@@ -99,8 +106,8 @@ fn parse_key(line: &str) -> Result<(String, &str)> {
 
 fn parse_sections(bytes: &[u8]) -> Result<Vec<Section>> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| Error::parse(FORMAT, "input is not valid UTF-8"))?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| Error::parse(FORMAT, "input is not valid UTF-8"))?;
     let mut sections = vec![Section {
         name: DEFAULT_SECTION.to_string(),
         comment: String::new(),
@@ -166,14 +173,13 @@ pub fn parse(bytes: &[u8]) -> Result<Branch> {
 fn go_v(v: &Value) -> String {
     match v {
         Value::Map(b) => {
-            let parts: Vec<String> = b
-                .0
-                .iter()
-                .map(|i| match i {
-                    Item::Entry(k, v) => format!("{{{k} {}}}", go_v(v)),
-                    Item::Comment(c) => format!("{{{{{c} false}} <nil>}}"),
-                })
-                .collect();
+            let parts: Vec<String> =
+                b.0.iter()
+                    .map(|i| match i {
+                        Item::Entry(k, v) => format!("{{{k} {}}}", go_v(v)),
+                        Item::Comment(c) => format!("{{{{{c} false}} <nil>}}"),
+                    })
+                    .collect();
             format!("[{}]", parts.join(" "))
         }
         Value::List(items) => {

@@ -17,7 +17,10 @@ const MAX_DEPTH: usize = 10_000;
 
 impl<'a> Parser<'a> {
     fn err<T>(&self, what: &str) -> Result<T> {
-        Err(Error::parse(FORMAT, format!("{what} at offset {}", self.pos)))
+        Err(Error::parse(
+            FORMAT,
+            format!("{what} at offset {}", self.pos),
+        ))
     }
 
     fn ws(&mut self) {
@@ -44,7 +47,9 @@ impl<'a> Parser<'a> {
         match self.peek() {
             Some(b'{') => Ok(Value::Map(self.object()?)),
             Some(b'[') => self.array(),
-            Some(b'"') => Ok(Value::Str(String::from_utf8_lossy(&self.string()?).into_owned())),
+            Some(b'"') => Ok(Value::Str(
+                String::from_utf8_lossy(&self.string()?).into_owned(),
+            )),
             Some(b't') => self.literal("true", Value::Bool(true)),
             Some(b'f') => self.literal("false", Value::Bool(false)),
             Some(b'n') => self.literal("null", Value::Null),
@@ -233,7 +238,7 @@ impl<'a> Parser<'a> {
 
 /// Parses a JSON document whose top level must be an object.
 pub fn parse(bytes: &[u8]) -> Result<Branch> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Like Go's decoder, a byte-order mark is not accepted.
     let mut p = Parser {
         s: bytes,
         pos: 0,
@@ -252,9 +257,19 @@ pub fn parse(bytes: &[u8]) -> Result<Branch> {
 
 /// Writes `s` as a Go `encoding/json` string literal (invalid UTF-8 becomes U+FFFD).
 pub fn quote(out: &mut String, bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
-    let text = String::from_utf8_lossy(bytes);
+    for chunk in bytes.utf8_chunks() {
+        quote_str(out, chunk.valid());
+        // Go writes every byte of invalid UTF-8 as a literal \ufffd escape.
+        for _ in chunk.invalid() {
+            out.push_str("\\ufffd");
+        }
+    }
+    out.push('"');
+}
+
+fn quote_str(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -280,7 +295,6 @@ pub fn quote(out: &mut String, bytes: &[u8]) {
             c => out.push(c),
         }
     }
-    out.push('"');
 }
 
 /// The indentation unit from the `stores.json.indent` setting (-1 = one tab).
@@ -425,7 +439,7 @@ mod tests {
         assert_eq!(s, "\"\\u003ca\\u0026b\\u003e \\u2028 é 😀 \\u0001\u{7f}\"");
         let mut s = String::new();
         quote(&mut s, b"\xff");
-        assert_eq!(s, "\"\u{FFFD}\"");
+        assert_eq!(s, "\"\\ufffd\"");
     }
 
     #[test]

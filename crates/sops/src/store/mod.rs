@@ -232,9 +232,7 @@ impl Store {
         match self.format {
             Format::Dotenv => branches.iter().any(dotenv::has_metadata),
             Format::Ini => branches.iter().any(ini::has_metadata),
-            _ => branches
-                .iter()
-                .any(|b| b.keys().any(|k| k == METADATA_KEY)),
+            _ => branches.iter().any(|b| b.keys().any(|k| k == METADATA_KEY)),
         }
     }
 }

@@ -187,7 +187,9 @@ fn map_node(branch: &Branch) -> Node {
     if !comments.is_empty() {
         match entries.last_mut() {
             None => add_head(&mut head, &mut comments),
-            Some((_, v)) => add_foot(v.foot_mut(), &mut comments),
+            // The last key (not value) carries trailing comments; go-yaml then writes them
+            // as a tail at the end of this mapping.
+            Some((k, _)) => add_foot(k.foot_mut(), &mut comments),
         }
     }
     Node::Map {
@@ -500,7 +502,6 @@ struct Emitter {
     column: i32,
     whitespace: bool,
     indention: bool,
-    open_ended: bool,
     foot_indent: i32,
     simple_key_context: bool,
     head_comment: String,
@@ -526,7 +527,6 @@ impl Emitter {
             column: 0,
             whitespace: true,
             indention: true,
-            open_ended: false,
             foot_indent: -1,
             simple_key_context: false,
             head_comment: String::new(),
@@ -569,10 +569,7 @@ impl Emitter {
 
     fn write_indent(&mut self) {
         let indent = self.indent.max(0);
-        if !self.indention
-            || self.column > indent
-            || (self.column == indent && !self.whitespace)
-        {
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
             self.put_break();
         }
         if self.foot_indent == indent {
@@ -595,7 +592,6 @@ impl Emitter {
         }
         self.whitespace = is_ws;
         self.indention = self.indention && is_indention;
-        self.open_ended = false;
     }
 
     fn write_comment(&mut self, comment: &str) {
@@ -664,7 +660,8 @@ impl Emitter {
                 // The first level inside a sequence item only skips "- ".
                 self.indent += 2;
             } else {
-                self.indent = self.best_indent * ((self.indent + self.best_indent) / self.best_indent);
+                self.indent =
+                    self.best_indent * ((self.indent + self.best_indent) / self.best_indent);
             }
         }
     }
@@ -867,7 +864,6 @@ impl Emitter {
             let hint = [b'0' + self.best_indent as u8];
             self.write_indicator(&hint, false, false, false);
         }
-        self.open_ended = false;
         let chomp: Option<u8> = if v.is_empty() {
             Some(b'-')
         } else {
@@ -878,7 +874,6 @@ impl Emitter {
             if !is_break(v, i) {
                 Some(b'-')
             } else if i == 0 {
-                self.open_ended = true;
                 Some(b'+')
             } else {
                 let mut j = i - 1;
@@ -886,7 +881,6 @@ impl Emitter {
                     j -= 1;
                 }
                 if is_break(v, j) {
-                    self.open_ended = true;
                     Some(b'+')
                 } else {
                     None
@@ -894,9 +888,7 @@ impl Emitter {
             }
         };
         if let Some(c) = chomp {
-            let open = self.open_ended;
             self.write_indicator(&[c], false, false, false);
-            self.open_ended = open;
         }
     }
 
@@ -1139,10 +1131,6 @@ impl Emitter {
                 first_document = false;
             }
         }
-        if self.open_ended {
-            self.write_indicator(b"...", true, false, false);
-            self.write_indent();
-        }
         self.out
     }
 }
@@ -1266,9 +1254,9 @@ mod tests {
             let out = emit(vec![entry("k", Value::Str((*input).into()))]);
             assert_eq!(out, *want, "input {input:?}");
         }
-        // Keep chomping at the very end leaves the stream open-ended.
+        // Keep chomping at the very end: sops writes no `...` marker.
         let out = emit(vec![entry("k", Value::Str("a\n\n".into()))]);
-        assert_eq!(out, "k: |+\n    a\n\n...\n");
+        assert_eq!(out, "k: |+\n    a\n\n");
     }
 
     #[test]

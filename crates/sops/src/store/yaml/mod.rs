@@ -1,5 +1,6 @@
 //! YAML store: granit-parser events in, go-yaml v3–compatible text out.
 
+mod comments;
 mod emit;
 mod parse;
 pub mod resolve;

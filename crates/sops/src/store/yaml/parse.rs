@@ -22,14 +22,14 @@ const MAX_EXPANDED_NODES: usize = 5_000_000;
 
 /// A position in the source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
-struct Pos {
-    byte: usize,
-    line: usize,
-    col: usize,
+pub(super) struct Pos {
+    pub(super) byte: usize,
+    pub(super) line: usize,
+    pub(super) col: usize,
 }
 
 #[derive(Clone, Debug)]
-enum Kind {
+pub(super) enum Kind {
     Scalar {
         value: String,
         style: ScalarStyle,
@@ -40,20 +40,26 @@ enum Kind {
 }
 
 #[derive(Clone, Debug)]
-struct YNode {
-    kind: Kind,
-    start: Pos,
+pub(super) struct YNode {
+    pub(super) kind: Kind,
+    pub(super) start: Pos,
     /// End of the node's own token (scalars) or of its last child (collections).
-    end: Pos,
-    flow: bool,
+    pub(super) end: Pos,
+    pub(super) flow: bool,
+    /// Identity shared by a node and its alias copies (so copies get the same comments).
+    pub(super) uid: usize,
+    /// This node is a copy made for an alias.
+    pub(super) alias: bool,
+    /// The node has an anchor or a tag (`k: &a # c` puts the comment inside the block).
+    pub(super) props: bool,
 }
 
 #[derive(Clone, Debug)]
-struct RawComment {
-    text: String,
-    pos: Pos,
+pub(super) struct RawComment {
+    pub(super) text: String,
+    pub(super) pos: Pos,
     /// Content precedes the comment on its line.
-    trailing: bool,
+    pub(super) trailing: bool,
 }
 
 struct Doc {
@@ -61,11 +67,34 @@ struct Doc {
     comments: Vec<RawComment>,
 }
 
-fn pos_of(m: &granit_parser::Marker) -> Pos {
-    Pos {
-        byte: m.byte_offset().unwrap_or(0),
-        line: m.line(),
-        col: m.col(),
+/// Byte offset of every line start, to turn (line, column) markers into byte offsets.
+struct Lines<'a> {
+    src: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(src: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { src, starts }
+    }
+
+    fn pos(&self, m: &granit_parser::Marker) -> Pos {
+        let line_start = self
+            .starts
+            .get(m.line().saturating_sub(1))
+            .copied()
+            .unwrap_or(self.src.len());
+        let byte = self.src[line_start..]
+            .char_indices()
+            .nth(m.col())
+            .map_or(self.src.len(), |(i, _)| line_start + i);
+        Pos {
+            byte,
+            line: m.line(),
+            col: m.col(),
+        }
     }
 }
 
@@ -75,6 +104,10 @@ struct Builder<'a> {
     docs: Vec<Doc>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, YNode>,
+    /// Anchors by name; go-yaml lets an alias refer to an earlier document's anchor.
+    by_name: HashMap<String, YNode>,
+    anchor_names: HashMap<usize, String>,
+    next_uid: usize,
     comments: Vec<RawComment>,
     expanded: usize,
 }
@@ -85,6 +118,7 @@ enum Frame {
         start: Pos,
         flow: bool,
         anchor: usize,
+        props: bool,
     },
     Map {
         entries: Vec<(YNode, YNode)>,
@@ -92,6 +126,7 @@ enum Frame {
         start: Pos,
         flow: bool,
         anchor: usize,
+        props: bool,
     },
 }
 
@@ -135,21 +170,55 @@ impl<'a> Builder<'a> {
         }
     }
 
+    fn uid(&mut self) -> usize {
+        self.next_uid += 1;
+        self.next_uid
+    }
+
     fn finish_node(&mut self, node: YNode, anchor: usize) -> Result<Option<YNode>> {
         if anchor != 0 {
+            if let Some(name) = self.anchor_names.get(&anchor) {
+                self.by_name.insert(name.clone(), node.clone());
+            }
             self.anchors.insert(anchor, node.clone());
         }
         Ok(self.attach(node))
     }
 
+    fn alias(&mut self, target: Option<YNode>, start: Pos, end: Pos) -> Result<Option<YNode>> {
+        let Some(target) = target else {
+            return Err(Error::parse(FORMAT, "unknown anchor"));
+        };
+        self.expanded += node_count(&target);
+        if self.expanded > MAX_EXPANDED_NODES {
+            return Err(Error::parse(FORMAT, "document contains excessive aliasing"));
+        }
+        let mut node = target;
+        // The alias occupies its own place in the source.
+        node.start = start;
+        node.end = end;
+        node.alias = true;
+        Ok(self.attach(node))
+    }
+
     fn run(mut self) -> Result<Vec<Doc>> {
         let mut root: Option<YNode> = None;
-        for item in Parser::new_from_str(self.src) {
+        let lines = Lines::new(self.src);
+        let options = granit_parser::options! {
+            emit_anchor_events: true,
+            emit_unresolved_aliases: true,
+        };
+        for item in Parser::new_from_str_with_options(self.src, options) {
             let (event, span) = item.map_err(|e| Error::parse(FORMAT, e.to_string()))?;
-            let start = pos_of(&span.start);
-            let end = pos_of(&span.end);
+            let start = lines.pos(&span.start);
+            let end = lines.pos(&span.end);
             match event {
                 Event::StreamStart | Event::StreamEnd => {}
+                Event::DocumentStart(_, Some(version))
+                    if (version.major, version.minor) != (1, 1) =>
+                {
+                    return Err(Error::parse(FORMAT, "found incompatible YAML document (only %YAML 1.1 is accepted, as in go-yaml)"));
+                }
                 Event::DocumentStart(..) => {
                     root = None;
                     self.anchors.clear();
@@ -170,8 +239,23 @@ impl<'a> Builder<'a> {
                     };
                     self.comments.push(c);
                 }
+                Event::Anchor(id, name) => {
+                    let name = name.into_owned();
+                    if let Some(node) = self.anchors.get(&id) {
+                        self.by_name.insert(name.clone(), node.clone());
+                    }
+                    self.anchor_names.insert(id, name);
+                }
+                Event::UnresolvedAlias(name) => {
+                    let target = self.by_name.get(name.as_ref()).cloned();
+                    if let Some(n) = self.alias(target, start, end)? {
+                        root = Some(n);
+                    }
+                }
                 Event::Scalar(value, style, anchor, tag) => {
+                    let props = anchor != 0 || tag.is_some();
                     let tag = tag.map(|t| (t.handle().to_string(), t.suffix().to_string()));
+                    let uid = self.uid();
                     let node = YNode {
                         kind: Kind::Scalar {
                             value: value.into_owned(),
@@ -181,53 +265,48 @@ impl<'a> Builder<'a> {
                         start,
                         end,
                         flow: false,
+                        uid,
+                        alias: false,
+                        props,
                     };
                     if let Some(n) = self.finish_node(node, anchor)? {
                         root = Some(n);
                     }
                 }
                 Event::Alias(id) => {
-                    let Some(target) = self.anchors.get(&id).cloned() else {
-                        return Err(Error::parse(FORMAT, "unknown anchor"));
-                    };
-                    self.expanded += node_count(&target);
-                    if self.expanded > MAX_EXPANDED_NODES {
-                        return Err(Error::parse(
-                            FORMAT,
-                            "document contains excessive aliasing",
-                        ));
-                    }
-                    let mut node = target;
-                    // The alias occupies its own place in the source.
-                    node.start = start;
-                    node.end = end;
-                    if let Some(n) = self.attach(node) {
+                    let target = self.anchors.get(&id).cloned();
+                    if let Some(n) = self.alias(target, start, end)? {
                         root = Some(n);
                     }
                 }
-                Event::SequenceStart(style, anchor, _) => self.stack.push(Frame::Seq {
+                Event::SequenceStart(style, anchor, tag) => self.stack.push(Frame::Seq {
                     items: Vec::new(),
                     start,
                     flow: style == StructureStyle::Flow,
                     anchor,
+                    props: anchor != 0 || tag.is_some(),
                 }),
-                Event::MappingStart(style, anchor, _) => self.stack.push(Frame::Map {
+                Event::MappingStart(style, anchor, tag) => self.stack.push(Frame::Map {
                     entries: Vec::new(),
                     pending_key: None,
                     start,
                     flow: style == StructureStyle::Flow,
                     anchor,
+                    props: anchor != 0 || tag.is_some(),
                 }),
                 Event::SequenceEnd | Event::MappingEnd => {
-                    let frame = self.stack.pop().ok_or_else(|| {
-                        Error::parse(FORMAT, "unbalanced collection end")
-                    })?;
-                    let (node, anchor) = match frame {
+                    let frame = self
+                        .stack
+                        .pop()
+                        .ok_or_else(|| Error::parse(FORMAT, "unbalanced collection end"))?;
+                    let uid = self.uid();
+                    let (mut node, anchor) = match frame {
                         Frame::Seq {
                             items,
                             start: s,
                             flow,
                             anchor,
+                            props,
                         } => {
                             let last = items.last().map(|n| n.end);
                             let node_end = if flow { end } else { last.unwrap_or(s) };
@@ -237,6 +316,9 @@ impl<'a> Builder<'a> {
                                     start: s,
                                     end: node_end,
                                     flow,
+                                    uid: 0,
+                                    alias: false,
+                                    props,
                                 },
                                 anchor,
                             )
@@ -246,6 +328,7 @@ impl<'a> Builder<'a> {
                             start: s,
                             flow,
                             anchor,
+                            props,
                             ..
                         } => {
                             let last = entries.last().map(|(_, v)| v.end);
@@ -256,11 +339,15 @@ impl<'a> Builder<'a> {
                                     start: s,
                                     end: node_end,
                                     flow,
+                                    uid: 0,
+                                    alias: false,
+                                    props,
                                 },
                                 anchor,
                             )
                         }
                     };
+                    node.uid = uid;
                     if let Some(n) = self.finish_node(node, anchor)? {
                         root = Some(n);
                     }
@@ -272,6 +359,16 @@ impl<'a> Builder<'a> {
         let rest = std::mem::take(&mut self.comments);
         if let Some(last) = self.docs.last_mut() {
             last.comments.extend(rest);
+        }
+        // go-yaml gives the comments of a final comment-only document to the one before it.
+        let n = self.docs.len();
+        let comment_only = |d: &Doc| match &d.root {
+            None => true,
+            Some(r) => matches!(r.kind, Kind::Scalar { .. }) && r.start.byte == r.end.byte,
+        };
+        if n >= 2 && comment_only(&self.docs[n - 1]) {
+            let moved = std::mem::take(&mut self.docs[n - 1].comments);
+            self.docs[n - 2].comments.extend(moved);
         }
         Ok(self.docs)
     }
@@ -331,9 +428,7 @@ fn explicit(tag: &str, text: &str) -> Result<Value> {
             Resolved::Int(i) => Ok(Value::Float(i as f64)),
             Resolved::Uint(u) => Ok(Value::Float(u as f64)),
             Resolved::Float(f) => Ok(Value::Float(f)),
-            _ => gofmt::parse_float(text)
-                .map(Value::Float)
-                .ok_or_else(bad),
+            _ => gofmt::parse_float(text).map(Value::Float).ok_or_else(bad),
         },
         "timestamp" => GoTime::parse_yaml(text)
             .map(|t| Value::Time(t.rfc3339_nano()))
@@ -383,187 +478,18 @@ fn key_of(node: &YNode) -> Result<String> {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Comment placement.
-
-/// A block container, flattened for comment placement.
-struct ContainerInfo {
-    depth: usize,
-    /// Column of the keys (maps) or dashes (sequences).
-    indent: usize,
-    /// Where its first child starts (or where it would, for empty ones).
-    first: Pos,
-    /// End of its last content.
-    end: Pos,
-    /// The key or dash that introduces it, when it is a nested value.
-    opener: Option<Pos>,
-    /// Start positions of its children, in order.
-    children: Vec<Pos>,
-    /// For each child: the line span of the child's "head" (key and inline value).
-    heads: Vec<(Pos, Pos)>,
-}
-
-struct Placement {
-    containers: Vec<ContainerInfo>,
-    /// Start of every content token in the document, sorted.
-    tokens: Vec<Pos>,
-}
-
-fn dash_col(src: &str, item: Pos) -> usize {
-    let bytes = src.as_bytes();
-    let mut i = item.byte;
-    while i > 0 {
-        i -= 1;
-        match bytes[i] {
-            b' ' | b'\t' => continue,
-            b'-' => {
-                let line_start = src[..i].rfind('\n').map_or(0, |p| p + 1);
-                return src[line_start..i].chars().count();
-            }
-            _ => break,
-        }
-    }
-    item.col
-}
-
-fn collect(
-    src: &str,
-    node: &YNode,
-    depth: usize,
-    opener: Option<Pos>,
-    p: &mut Placement,
-    ids: &mut HashMap<*const YNode, usize>,
-) {
-    match &node.kind {
-        Kind::Scalar { .. } => p.tokens.push(node.start),
-        Kind::Map(entries) => {
-            let id = p.containers.len();
-            ids.insert(node as *const YNode, id);
-            p.containers.push(ContainerInfo {
-                depth,
-                indent: entries.first().map_or(node.start.col, |(k, _)| k.start.col),
-                first: entries.first().map_or(node.start, |(k, _)| k.start),
-                end: node.end,
-                opener,
-                children: entries.iter().map(|(k, _)| k.start).collect(),
-                heads: entries
-                    .iter()
-                    .map(|(k, v)| {
-                        let head_end = if matches!(v.kind, Kind::Scalar { .. }) || v.flow {
-                            v.end
-                        } else {
-                            k.end
-                        };
-                        (k.start, head_end)
-                    })
-                    .collect(),
-            });
-            for (k, v) in entries {
-                p.tokens.push(k.start);
-                collect(src, v, depth + 1, Some(k.start), p, ids);
-            }
-        }
-        Kind::Seq(items) => {
-            let id = p.containers.len();
-            ids.insert(node as *const YNode, id);
-            let indent = items
-                .first()
-                .map_or(node.start.col, |i| if node.flow { i.start.col } else { dash_col(src, i.start) });
-            p.containers.push(ContainerInfo {
-                depth,
-                indent,
-                first: items.first().map_or(node.start, |i| i.start),
-                end: node.end,
-                opener,
-                children: items.iter().map(|i| i.start).collect(),
-                heads: items
-                    .iter()
-                    .map(|i| {
-                        let end = if matches!(i.kind, Kind::Scalar { .. }) || i.flow {
-                            i.end
-                        } else {
-                            i.start
-                        };
-                        (i.start, end)
-                    })
-                    .collect(),
-            });
-            for item in items {
-                collect(src, item, depth + 1, Some(item.start), p, ids);
-            }
-        }
-    }
-}
-
-impl Placement {
-    /// Returns (container id, slot index) for a comment.
-    fn place(&self, c: &RawComment) -> Option<(usize, usize)> {
-        if c.trailing {
-            // Same-line comment: the item whose head spans this line, deepest/last first.
-            let mut best: Option<(usize, usize, Pos)> = None;
-            for (id, info) in self.containers.iter().enumerate() {
-                for (i, (hs, he)) in info.heads.iter().enumerate() {
-                    if hs.line <= c.pos.line && c.pos.line <= he.line.max(hs.line) && *hs < c.pos
-                        && best.is_none_or(|(_, _, b)| *hs >= b)
-                    {
-                        best = Some((id, i, *hs));
-                    }
-                }
-            }
-            if let Some((id, i, _)) = best {
-                return Some((id, i));
-            }
-        }
-        if self.containers.is_empty() {
-            return None;
-        }
-        // The last content token before the comment.
-        let prev = {
-            let i = self.tokens.partition_point(|t| *t < c.pos);
-            i.checked_sub(1).map(|i| self.tokens[i])
-        };
-        let mut pending: Option<usize> = None;
-        let mut open: Option<usize> = None;
-        for (id, info) in self.containers.iter().enumerate() {
-            if info.first > c.pos {
-                // Between `key:` (or `-`) and its nested block: the block gets it.
-                if info.opener.is_some_and(|o| o < c.pos)
-                    && pending.is_none_or(|p| self.containers[p].depth < info.depth)
-                {
-                    pending = Some(id);
-                }
-                continue;
-            }
-            // Open while the comment is inside it, or right after its last content.
-            let is_open =
-                c.pos <= info.end || prev.is_some_and(|p| info.first <= p && p <= info.end);
-            if is_open
-                && info.indent <= c.pos.col
-                && open.is_none_or(|o| self.containers[o].depth < info.depth)
-            {
-                open = Some(id);
-            }
-        }
-        let id = pending.or(open).unwrap_or(0);
-        let slot = self.containers[id]
-            .children
-            .iter()
-            .position(|ch| *ch > c.pos)
-            .unwrap_or(self.containers[id].children.len());
-        Some((id, slot))
-    }
-}
-
-type Slots = HashMap<(usize, usize), Vec<String>>;
+use super::comments::{self, Ids, Slots};
 
 struct Converter<'a> {
-    ids: HashMap<*const YNode, usize>,
+    ids: Ids,
     slots: &'a mut Slots,
 }
 
 impl Converter<'_> {
     fn take(&mut self, id: Option<usize>, slot: usize) -> Vec<String> {
-        id.and_then(|id| self.slots.remove(&(id, slot)))
+        // Not removed: alias copies of a node repeat its comments.
+        id.and_then(|id| self.slots.get(&(id, slot)))
+            .map(|v| v.iter().map(|(_, text)| text.clone()).collect())
             .unwrap_or_default()
     }
 
@@ -572,7 +498,7 @@ impl Converter<'_> {
             Kind::Scalar { value, style, tag } => scalar_value(value, *style, tag),
             Kind::Map(entries) => Ok(Value::Map(self.map(node, entries)?)),
             Kind::Seq(items) => {
-                let id = self.ids.get(&(node as *const YNode)).copied();
+                let id = self.ids.get(&node.uid).copied();
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     out.extend(self.take(id, i).into_iter().map(Value::Comment));
@@ -585,7 +511,7 @@ impl Converter<'_> {
     }
 
     fn map(&mut self, node: &YNode, entries: &[(YNode, YNode)]) -> Result<Branch> {
-        let id = self.ids.get(&(node as *const YNode)).copied();
+        let id = self.ids.get(&node.uid).copied();
         let mut branch = Branch(Vec::with_capacity(entries.len()));
         for (i, (k, v)) in entries.iter().enumerate() {
             branch
@@ -644,19 +570,7 @@ fn document_branch(src: &str, doc: &Doc, index: usize) -> Result<Branch> {
         let comments = doc.comments.iter().map(|c| Item::Comment(c.text.clone()));
         return Ok(Branch(comments.collect()));
     };
-    let mut placement = Placement {
-        containers: Vec::new(),
-        tokens: Vec::new(),
-    };
-    let mut ids = HashMap::new();
-    collect(src, root, 0, None, &mut placement, &mut ids);
-    placement.tokens.sort();
-    let mut slots: Slots = HashMap::new();
-    for c in &doc.comments {
-        if let Some(key) = placement.place(c) {
-            slots.entry(key).or_default().push(c.text.clone());
-        }
-    }
+    let (mut slots, ids) = comments::place(src, root, &doc.comments);
     let Kind::Map(entries) = &root.kind else {
         unreachable!("checked above")
     };
@@ -719,13 +633,16 @@ pub fn parse(bytes: &[u8]) -> Result<Branches> {
         return Err(Error::EmptyYaml);
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let src = std::str::from_utf8(bytes)
-        .map_err(|_| Error::parse(FORMAT, "input is not valid UTF-8"))?;
+    let src =
+        std::str::from_utf8(bytes).map_err(|_| Error::parse(FORMAT, "input is not valid UTF-8"))?;
     let builder = Builder {
         src,
         docs: Vec::new(),
         stack: Vec::new(),
         anchors: HashMap::new(),
+        by_name: HashMap::new(),
+        anchor_names: HashMap::new(),
+        next_uid: 0,
         comments: Vec::new(),
         expanded: 0,
     };
@@ -765,7 +682,10 @@ mod tests {
         assert_eq!(b.get("f"), Some(&Value::Str("1".into())));
         assert_eq!(b.get("g"), Some(&Value::Str("2".into())));
         assert_eq!(b.get("h"), Some(&Value::Int(5)));
-        assert_eq!(b.get("i"), Some(&Value::Time("2002-12-14T00:00:00Z".into())));
+        assert_eq!(
+            b.get("i"),
+            Some(&Value::Time("2002-12-14T00:00:00Z".into()))
+        );
         assert_eq!(b.get("j"), Some(&Value::Str("3".into())));
         assert_eq!(b.get("k"), Some(&Value::Bytes(vec![0xff])));
         assert_eq!(b.get("l"), Some(&Value::Int(31)));
@@ -778,7 +698,10 @@ mod tests {
         assert!(parse(b"- a\n").is_err());
         assert!(parse(b"a: 1\na: 2\n").is_err());
         assert!(parse(b"a: 1\n---\na: 1\na: 2\n").is_ok());
-        assert!(matches!(parse(b"123: x\n"), Err(Error::NonStringKey { kind: "int" })));
+        assert!(matches!(
+            parse(b"123: x\n"),
+            Err(Error::NonStringKey { kind: "int" })
+        ));
         assert!(matches!(
             parse(b"a: 18446744073709551615\n"),
             Err(Error::UnsupportedValue { .. })
@@ -788,7 +711,9 @@ mod tests {
     #[test]
     fn anchors_expand_and_merge_key_stays() {
         let b = one("base: &b {x: 1}\nother:\n  <<: *b\n  z: 2\n");
-        let Some(Value::Map(o)) = b.get("other") else { panic!() };
+        let Some(Value::Map(o)) = b.get("other") else {
+            panic!()
+        };
         assert_eq!(o.keys().collect::<Vec<_>>(), ["<<", "z"]);
     }
 
@@ -802,19 +727,25 @@ mod tests {
     #[test]
     fn comments_basic_placement() {
         let b = one("# head\nkey1: v # line\nkey2:\n    # inside\n    a: 1\n    # foot\nlist:\n    - x # on x\n# top\nkey3: v3\n# end\n");
-        let texts: Vec<String> = b
-            .0
-            .iter()
-            .map(|i| match i {
-                Item::Comment(c) => format!("#{c}"),
-                Item::Entry(k, _) => k.clone(),
-            })
-            .collect();
-        assert_eq!(texts, ["# head", "# line", "key1", "key2", "list", "# top", "key3", "# end"]);
-        let Some(Value::Map(k2)) = b.get("key2") else { panic!() };
+        let texts: Vec<String> =
+            b.0.iter()
+                .map(|i| match i {
+                    Item::Comment(c) => format!("#{c}"),
+                    Item::Entry(k, _) => k.clone(),
+                })
+                .collect();
+        assert_eq!(
+            texts,
+            ["# head", "# line", "key1", "key2", "list", "# top", "key3", "# end"]
+        );
+        let Some(Value::Map(k2)) = b.get("key2") else {
+            panic!()
+        };
         assert_eq!(k2.0[0], Item::Comment(" inside".into()));
         assert_eq!(k2.0[2], Item::Comment(" foot".into()));
-        let Some(Value::List(l)) = b.get("list") else { panic!() };
+        let Some(Value::List(l)) = b.get("list") else {
+            panic!()
+        };
         assert_eq!(l[0], Value::Comment(" on x".into()));
     }
 }

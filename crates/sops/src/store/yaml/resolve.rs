@@ -47,20 +47,18 @@ fn parse_go_int(s: &str) -> Option<Result<i64, u64>> {
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    let (radix, digits) = if let Some(d) = body
-        .strip_prefix("0x")
-        .or_else(|| body.strip_prefix("0X"))
-    {
-        (16, d)
-    } else if let Some(d) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
-        (8, d)
-    } else if let Some(d) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
-        (2, d)
-    } else if body.len() > 1 && body.starts_with('0') {
-        (8, &body[1..])
-    } else {
-        (10, body)
-    };
+    let (radix, digits) =
+        if let Some(d) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+            (16, d)
+        } else if let Some(d) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
+            (8, d)
+        } else if let Some(d) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
+            (2, d)
+        } else if body.len() > 1 && body.starts_with('0') {
+            (8, &body[1..])
+        } else {
+            (10, body)
+        };
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
@@ -176,10 +174,7 @@ mod tests {
         assert_eq!(resolve("1e400"), Resolved::Str);
         assert_eq!(resolve("9223372036854775807"), Resolved::Int(i64::MAX));
         assert_eq!(resolve("-9223372036854775808"), Resolved::Int(i64::MIN));
-        assert_eq!(
-            resolve("18446744073709551615"),
-            Resolved::Uint(u64::MAX)
-        );
+        assert_eq!(resolve("18446744073709551615"), Resolved::Uint(u64::MAX));
         assert_eq!(
             resolve("18446744073709551616"),
             Resolved::Float(18446744073709551616.0)
@@ -206,10 +201,29 @@ mod tests {
 
     #[test]
     fn quoting_decisions() {
-        for s in ["true", "123", "0x1F", "0o17", "+1", "1e3", ".inf", "null", "~", "", "2002-12-14", "yes", "y", "n", "1:20", "12:30"] {
+        for s in [
+            "true",
+            "123",
+            "0x1F",
+            "0o17",
+            "+1",
+            "1e3",
+            ".inf",
+            "null",
+            "~",
+            "",
+            "2002-12-14",
+            "yes",
+            "y",
+            "n",
+            "1:20",
+            "12:30",
+        ] {
             assert!(!plain_stays_string(s), "{s} should be quoted");
         }
-        for s in ["Inf", "1.2.3", "3.11.0", "x:y", "x#y", "-x", "?x", "=", "a b", "<<"] {
+        for s in [
+            "Inf", "1.2.3", "3.11.0", "x:y", "x#y", "-x", "?x", "=", "a b", "<<",
+        ] {
             assert!(plain_stays_string(s), "{s} should stay plain");
         }
     }
