@@ -10,6 +10,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// Many small allocations (one per YAML node and value) dominate large files.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn run(cli: cli::Cli) -> Result<u8, report::Failure> {
     use cli::Command;
     if let Command::Demo(args) = &cli.command {

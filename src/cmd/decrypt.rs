@@ -1,6 +1,6 @@
 //! `secrets decrypt`: sops file in, plaintext (or one extracted value) out.
 
-use secrets_sops::file::open;
+use secrets_sops::file::open_read_only;
 use secrets_sops::path;
 use secrets_sops::tree::Value;
 
@@ -22,7 +22,7 @@ pub fn run(ctx: &Context, args: &DecryptArgs) -> Result<u8, Failure> {
     if args.ignore_mac {
         warn("--ignore-mac: the MAC is not verified; values may have been tampered with");
     }
-    let opened = open(&bytes, io.input_store, &mut ids, args.ignore_mac, |m| {
+    let opened = open_read_only(&bytes, io.input_store, &mut ids, args.ignore_mac, |m| {
         warn(&m)
     })
     .map_err(|e| classify(e, Phase::Decrypt))?;

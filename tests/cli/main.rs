@@ -1,1 +1,7 @@
-fn main() {}
+//! CLI tests: the built `secrets` binary against committed vectors made with real sops 3.11, and
+//! against the real `sops` binary itself (always run; a missing sops is a failure).
+
+mod behaviour;
+mod interop;
+mod util;
+mod vectors;

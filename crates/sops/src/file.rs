@@ -101,7 +101,8 @@ pub fn encrypt_bytes(
 }
 
 /// Loads an encrypted file, recovers the data key, decrypts every value and checks the MAC
-/// (unless `ignore_mac`). `warn` receives non-fatal notices (never values).
+/// (unless `ignore_mac`). `warn` receives non-fatal notices (never values). The returned
+/// cipher remembers every IV, ready for [`seal`].
 pub fn open(
     bytes: &[u8],
     store: Store,
@@ -109,12 +110,38 @@ pub fn open(
     ignore_mac: bool,
     warn: impl FnMut(String),
 ) -> Result<Opened> {
+    open_with(bytes, store, identities, ignore_mac, true, warn)
+}
+
+/// Like [`open`], for output only: no IVs are remembered (faster on large files).
+pub fn open_read_only(
+    bytes: &[u8],
+    store: Store,
+    identities: &mut IdentitySet,
+    ignore_mac: bool,
+    warn: impl FnMut(String),
+) -> Result<Opened> {
+    open_with(bytes, store, identities, ignore_mac, false, warn)
+}
+
+fn open_with(
+    bytes: &[u8],
+    store: Store,
+    identities: &mut IdentitySet,
+    ignore_mac: bool,
+    remember_ivs: bool,
+    warn: impl FnMut(String),
+) -> Result<Opened> {
     let (mut branches, metadata) = store.load_encrypted(bytes)?;
     if metadata.version.is_empty() {
         return Err(Error::VersionEmpty);
     }
     let key = recover_data_key(&metadata, identities)?;
-    let mut cipher = Cipher::new(key);
+    let mut cipher = if remember_ivs {
+        Cipher::new(key)
+    } else {
+        Cipher::read_only(key)
+    };
     let mac = decrypt_tree(&mut branches, &metadata, &mut cipher, warn)?;
     if !ignore_mac {
         verify_mac(&metadata, &mut cipher, &mac)?;

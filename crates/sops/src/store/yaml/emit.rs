@@ -284,6 +284,7 @@ enum State {
 }
 
 /// What go-yaml's `analyze_scalar` concludes about a string.
+#[derive(Debug, PartialEq, Eq)]
 struct Analysis {
     multiline: bool,
     flow_plain_allowed: bool,
@@ -344,7 +345,63 @@ fn starts_with_bom(b: &[u8]) -> bool {
     b.starts_with(&[0xef, 0xbb, 0xbf])
 }
 
+/// `analyze` for printable ASCII without spaces (most values, every `ENC[...]` string): only
+/// indicator characters matter.
+fn analyze_simple_ascii(value: &[u8]) -> Option<Analysis> {
+    if !value.iter().all(|&b| (0x21..=0x7e).contains(&b)) {
+        return None;
+    }
+    let first = value[0];
+    let mut block_indicators = value.starts_with(b"---") || value.starts_with(b"...");
+    let mut flow_indicators = block_indicators;
+    let last = value.len() - 1;
+    match first {
+        b'#' | b',' | b'[' | b']' | b'{' | b'}' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\''
+        | b'"' | b'%' | b'@' | b'`' => {
+            flow_indicators = true;
+            block_indicators = true;
+        }
+        // Followed by whitespace only when it is the whole value.
+        b'?' | b':' => {
+            flow_indicators = true;
+            block_indicators |= last == 0;
+        }
+        b'-' if last == 0 => {
+            flow_indicators = true;
+            block_indicators = true;
+        }
+        _ => {}
+    }
+    for (i, &c) in value.iter().enumerate().skip(1) {
+        match c {
+            b',' | b'?' | b'[' | b']' | b'{' | b'}' => flow_indicators = true,
+            b':' => {
+                flow_indicators = true;
+                block_indicators |= i == last;
+            }
+            _ => {}
+        }
+    }
+    Some(Analysis {
+        multiline: false,
+        flow_plain_allowed: !flow_indicators,
+        block_plain_allowed: !block_indicators,
+        single_quoted_allowed: true,
+        block_allowed: true,
+    })
+}
+
 fn analyze(value: &[u8]) -> Analysis {
+    match (!value.is_empty())
+        .then(|| analyze_simple_ascii(value))
+        .flatten()
+    {
+        Some(a) => a,
+        None => analyze_full(value),
+    }
+}
+
+fn analyze_full(value: &[u8]) -> Analysis {
     if value.is_empty() {
         return Analysis {
             multiline: false,
@@ -737,6 +794,19 @@ impl Emitter {
     fn write_plain(&mut self, v: &[u8]) {
         if !v.is_empty() && !self.whitespace {
             self.put(b' ');
+        }
+        if !v
+            .iter()
+            .any(|&b| b == b' ' || b == b'\r' || b == b'\n' || b >= 0x80)
+        {
+            // No spaces or breaks: one copy.
+            self.out.extend_from_slice(v);
+            self.column += v.len() as i32;
+            if !v.is_empty() {
+                self.whitespace = false;
+            }
+            self.indention = false;
+            return;
         }
         let mut breaks = false;
         let mut i = 0;
@@ -1208,6 +1278,50 @@ mod tests {
             out,
             "x:\n    - - a: ENC\n        b:\n            - ENC\n            - c: ENC\n              d: ENC\n    - []\n    - {}\n    - k: {}\n      l: []\n"
         );
+    }
+
+    #[test]
+    fn ascii_fast_analysis_matches_full_analysis() {
+        let samples = [
+            "ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]",
+            "a",
+            "-",
+            "-x",
+            "?",
+            "?x",
+            ":",
+            "x:",
+            "a:b",
+            "---",
+            "...",
+            "#x",
+            "x#y",
+            "[x",
+            "x]",
+            "{",
+            "&a",
+            "*a",
+            "!t",
+            "|",
+            ">",
+            "'q",
+            "\"q",
+            "%p",
+            "@a",
+            "`b",
+            "a,b",
+            "a?b",
+            "_x",
+            "1.5",
+            "~",
+            "http://x/?a=1#f",
+        ];
+        for s in samples {
+            let fast = analyze_simple_ascii(s.as_bytes()).expect("printable ascii");
+            assert_eq!(fast, analyze_full(s.as_bytes()), "{s}");
+        }
+        assert!(analyze_simple_ascii(b"a b").is_none());
+        assert!(analyze_simple_ascii("é".as_bytes()).is_none());
     }
 
     #[test]

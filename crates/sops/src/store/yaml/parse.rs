@@ -81,6 +81,13 @@ impl<'a> Lines<'a> {
     }
 
     fn pos(&self, m: &granit_parser::Marker) -> Pos {
+        if let Some(byte) = m.byte_offset() {
+            return Pos {
+                byte,
+                line: m.line(),
+                col: m.col(),
+            };
+        }
         let line_start = self
             .starts
             .get(m.line().saturating_sub(1))
@@ -452,12 +459,31 @@ fn scalar_value(value: &str, style: ScalarStyle, tag: &Option<(String, String)>)
     resolved_value(resolve(value), value)
 }
 
+/// Like [`scalar_value`], reusing the string instead of copying it.
+fn scalar_owned(
+    value: String,
+    style: ScalarStyle,
+    tag: &Option<(String, String)>,
+) -> Result<Value> {
+    if tag.is_some() {
+        // Tags can transform the text (!!binary decodes it): no reuse.
+        return scalar_value(&value, style, tag);
+    }
+    if style != ScalarStyle::Plain {
+        return Ok(Value::Str(value));
+    }
+    match resolve(&value) {
+        Resolved::Str => Ok(Value::Str(value)),
+        r => resolved_value(r, &value),
+    }
+}
+
 /// Key text and a Go-ish type name when the key is not a string.
-fn key_of(node: &YNode) -> Result<String> {
-    match &node.kind {
-        Kind::Scalar { value, style, tag } => match scalar_value(value, *style, tag) {
+fn key_of(node: YNode) -> Result<String> {
+    match node.kind {
+        Kind::Scalar { value, style, tag } => match scalar_owned(value.clone(), style, &tag) {
             Ok(Value::Str(s)) => Ok(s),
-            Ok(Value::Bytes(_)) => Ok(value.clone()),
+            Ok(Value::Bytes(_)) => Ok(value),
             Ok(other) => Err(Error::NonStringKey {
                 kind: match other {
                     Value::Null => "<nil>",
@@ -493,27 +519,30 @@ impl Converter<'_> {
             .unwrap_or_default()
     }
 
-    fn value(&mut self, node: &YNode) -> Result<Value> {
-        match &node.kind {
-            Kind::Scalar { value, style, tag } => scalar_value(value, *style, tag),
-            Kind::Map(entries) => Ok(Value::Map(self.map(node, entries)?)),
+    fn value(&mut self, node: YNode) -> Result<Value> {
+        let uid = node.uid;
+        match node.kind {
+            Kind::Scalar { value, style, tag } => scalar_owned(value, style, &tag),
+            Kind::Map(entries) => Ok(Value::Map(self.map(uid, entries)?)),
             Kind::Seq(items) => {
-                let id = self.ids.get(&node.uid).copied();
-                let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
+                let id = self.ids.get(&uid).copied();
+                let len = items.len();
+                let mut out = Vec::with_capacity(len);
+                for (i, item) in items.into_iter().enumerate() {
                     out.extend(self.take(id, i).into_iter().map(Value::Comment));
                     out.push(self.value(item)?);
                 }
-                out.extend(self.take(id, items.len()).into_iter().map(Value::Comment));
+                out.extend(self.take(id, len).into_iter().map(Value::Comment));
                 Ok(Value::List(out))
             }
         }
     }
 
-    fn map(&mut self, node: &YNode, entries: &[(YNode, YNode)]) -> Result<Branch> {
-        let id = self.ids.get(&node.uid).copied();
-        let mut branch = Branch(Vec::with_capacity(entries.len()));
-        for (i, (k, v)) in entries.iter().enumerate() {
+    fn map(&mut self, uid: usize, entries: Vec<(YNode, YNode)>) -> Result<Branch> {
+        let id = self.ids.get(&uid).copied();
+        let len = entries.len();
+        let mut branch = Branch(Vec::with_capacity(len));
+        for (i, (k, v)) in entries.into_iter().enumerate() {
             branch
                 .0
                 .extend(self.take(id, i).into_iter().map(Item::Comment));
@@ -529,12 +558,12 @@ impl Converter<'_> {
         }
         branch
             .0
-            .extend(self.take(id, entries.len()).into_iter().map(Item::Comment));
+            .extend(self.take(id, len).into_iter().map(Item::Comment));
         Ok(branch)
     }
 }
 
-fn document_branch(src: &str, doc: &Doc, index: usize) -> Result<Branch> {
+fn document_branch(src: &str, doc: Doc, index: usize) -> Result<Branch> {
     let root = match &doc.root {
         None => None,
         Some(n) => match &n.kind {
@@ -571,14 +600,17 @@ fn document_branch(src: &str, doc: &Doc, index: usize) -> Result<Branch> {
         return Ok(Branch(comments.collect()));
     };
     let (mut slots, ids) = comments::place(src, root, &doc.comments);
-    let Kind::Map(entries) = &root.kind else {
+    let Some(root) = doc.root else {
+        unreachable!("checked above")
+    };
+    let Kind::Map(entries) = root.kind else {
         unreachable!("checked above")
     };
     let mut conv = Converter {
         ids,
         slots: &mut slots,
     };
-    conv.map(root, entries)
+    conv.map(root.uid, entries)
 }
 
 fn mergeable(v: &YNode) -> bool {
@@ -657,7 +689,7 @@ pub fn parse(bytes: &[u8]) -> Result<Branches> {
     if let Some(root) = &first.root {
         check_duplicates(root)?;
     }
-    docs.iter()
+    docs.into_iter()
         .enumerate()
         .map(|(i, d)| document_branch(src, d, i))
         .collect()
@@ -673,7 +705,8 @@ mod tests {
 
     #[test]
     fn typing() {
-        let b = one("a: 1\nb: 1.5\nc: true\nd: ~\ne: x\nf: \"1\"\ng: !!str 2\nh: !!int \"5\"\ni: 2002-12-14\nj: !custom 3\nk: !!binary /w==\nl: 0x1F\n");
+        let b = one("bin: !!binary aGVsbG8=\na: 1\nb: 1.5\nc: true\nd: ~\ne: x\nf: \"1\"\ng: !!str 2\nh: !!int \"5\"\ni: 2002-12-14\nj: !custom 3\nk: !!binary /w==\nl: 0x1F\n");
+        assert_eq!(b.get("bin"), Some(&Value::Str("hello".into())));
         assert_eq!(b.get("a"), Some(&Value::Int(1)));
         assert_eq!(b.get("b"), Some(&Value::Float(1.5)));
         assert_eq!(b.get("c"), Some(&Value::Bool(true)));
