@@ -446,3 +446,37 @@ fn demo_runs_without_configuration() {
     let out = String::from_utf8_lossy(&r.stdout);
     assert!(out.contains("secrets encrypt"), "{out}");
 }
+
+#[test]
+fn repository_example_secrets_decrypt_with_the_test_keys() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (name, key_file) in [("alice", "alice.txt"), ("bob", "bob.txt")] {
+        let ours = run(
+            &secrets(),
+            &["decrypt", "secrets/shared.sops.yaml"],
+            root,
+            &key_env(key_file),
+            None,
+        );
+        assert_eq!(ours.code, 0, "{name}: {}", ours.stderr_text());
+        let theirs = run(
+            &sops(),
+            &["decrypt", "secrets/shared.sops.yaml"],
+            root,
+            &key_env(key_file),
+            None,
+        );
+        assert_eq!(
+            ours.stdout, theirs.stdout,
+            "{name}: sops and secrets disagree"
+        );
+    }
+    let carol = run(
+        &secrets(),
+        &["decrypt", "secrets/shared.sops.yaml"],
+        root,
+        &key_env("carol.txt"),
+        None,
+    );
+    assert_eq!(carol.code, 128);
+}

@@ -129,10 +129,10 @@ fn group_recipients(path: &Path, g: &Branch, foreign: &mut Vec<String>) -> Resul
                     }
                 }
             }
-            "pgp" | "kms" | "gcp_kms" | "azure_keyvault" | "hc_vault" | "hckms" => {
-                if !matches!(v, Value::Null) && !matches!(v, Value::List(l) if l.is_empty()) {
-                    foreign.push(k.to_string());
-                }
+            "pgp" | "kms" | "gcp_kms" | "azure_keyvault" | "hc_vault" | "hckms"
+                if !matches!(v, Value::Null) && !matches!(v, Value::List(l) if l.is_empty()) =>
+            {
+                foreign.push(k.to_string());
             }
             _ => {}
         }
@@ -189,10 +189,10 @@ fn parse_rule(path: &Path, rule: &Branch) -> Result<CreationRule> {
             "encrypted_regex" => r.options.encrypted_regex = text(path, k, v)?,
             "unencrypted_comment_regex" => r.options.unencrypted_comment_regex = text(path, k, v)?,
             "encrypted_comment_regex" => r.options.encrypted_comment_regex = text(path, k, v)?,
-            "pgp" | "kms" | "gcp_kms" | "azure_keyvault" | "hc_vault_transit_uri" | "hckms" => {
-                if !matches!(v, Value::Null) && !matches!(v, Value::Str(s) if s.is_empty()) {
-                    r.foreign_keys.push(k.to_string());
-                }
+            "pgp" | "kms" | "gcp_kms" | "azure_keyvault" | "hc_vault_transit_uri" | "hckms"
+                if !matches!(v, Value::Null) && !matches!(v, Value::Str(s) if s.is_empty()) =>
+            {
+                r.foreign_keys.push(k.to_string());
             }
             _ => {}
         }

@@ -4,7 +4,7 @@
 
 mod discovery;
 
-pub use discovery::{CommandRunner, IdentitySet, KeySources, SearchedPlace};
+pub use discovery::{parse_identities, CommandRunner, IdentitySet, KeySources, SearchedPlace};
 
 use std::io::{Read, Write};
 use std::str::FromStr;

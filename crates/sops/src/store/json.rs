@@ -334,7 +334,14 @@ impl Writer<'_> {
             },
             Value::Str(s) | Value::Time(s) => quote(&mut self.out, s.as_bytes()),
             Value::Bytes(b) => quote(&mut self.out, b),
-            Value::Comment(_) | Value::Map(_) | Value::List(_) => unreachable!("not a scalar"),
+            // Comments are dropped from JSON by the callers; collections never reach here.
+            Value::Comment(c) => quote(&mut self.out, c.as_bytes()),
+            Value::Map(_) | Value::List(_) => {
+                return Err(Error::emit(
+                    FORMAT,
+                    "internal: a collection where a scalar belongs",
+                ))
+            }
         }
         Ok(())
     }

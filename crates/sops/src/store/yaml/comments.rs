@@ -189,9 +189,9 @@ impl Model {
         parent: usize,
         slot: usize,
         chain: &[usize],
-        parent_col: usize,
-        in_map: bool,
     ) {
+        let parent_col = self.containers[parent].col;
+        let in_map = self.containers[parent].is_map;
         if v.alias {
             // An alias is one token where it is written; its copy's comments come from the
             // anchored node.
@@ -244,7 +244,7 @@ impl Model {
                         self.tok(k.start, end_line(k), id, i, &chain, colon);
                     }
                     let before = self.containers.len();
-                    self.child(src, v, k.start, id, i, &chain, col, true);
+                    self.child(src, v, k.start, id, i, &chain);
                     if !node.flow
                         && v.props
                         && !v.flow
@@ -286,7 +286,7 @@ impl Model {
                     }
                     let before = self.containers.len();
                     let tok_index = self.toks.len().checked_sub(1);
-                    self.child(src, item, dash, id, i, &chain, col, false);
+                    self.child(src, item, dash, id, i, &chain);
                     let opens_block = !node.flow
                         && !item.flow
                         && !item.alias
