@@ -405,8 +405,15 @@ impl Metadata {
     /// Rebuilds metadata from flattened pairs (prefix already removed).
     pub fn unflatten(pairs: &[(String, String)]) -> Result<Metadata> {
         let mut root = Value::Map(Branch::new());
+        // List slots available: lists written by sops are dense, so they never hold more slots
+        // than there are `__list_` steps in all keys together. Anything beyond is a sparse
+        // index (`age__list_99999999999`) that would only pad with nulls and exhaust memory.
+        let mut slots: usize = pairs
+            .iter()
+            .map(|(k, _)| k.matches("__list_").count())
+            .sum();
         for (key, value) in pairs {
-            insert_flat(&mut root, key, value.clone())?;
+            insert_flat(&mut root, key, value.clone(), &mut slots)?;
         }
         Metadata::from_value(&root)
     }
@@ -563,7 +570,7 @@ fn parse_flat_key(key: &str) -> Result<Vec<Step>> {
     Ok(steps)
 }
 
-fn insert_flat(root: &mut Value, key: &str, value: String) -> Result<()> {
+fn insert_flat(root: &mut Value, key: &str, value: String, slots: &mut usize) -> Result<()> {
     let steps = parse_flat_key(key)?;
     let mut cur = root;
     for (i, step) in steps.iter().enumerate() {
@@ -588,6 +595,13 @@ fn insert_flat(root: &mut Value, key: &str, value: String) -> Result<()> {
                 b.get_mut(k).expect("just inserted")
             }
             (Step::Index(idx), Value::List(items)) => {
+                let grow = idx.saturating_add(1).saturating_sub(items.len());
+                if grow > *slots {
+                    return Err(Error::InvalidMetadata(format!(
+                        "flattened metadata key {key} has a list index beyond the data"
+                    )));
+                }
+                *slots -= grow;
                 while items.len() <= *idx {
                     items.push(Value::Null);
                 }
@@ -664,6 +678,28 @@ mod tests {
         let Value::Map(g) = &groups[0] else { panic!() };
         assert_eq!(g.keys().collect::<Vec<_>>(), ["hc_vault", "age"]);
         assert_eq!(Metadata::from_value(&Value::Map(b)).unwrap(), md);
+    }
+
+    // Fuzz (metadata target): a huge flattened list index padded the list with nulls until the
+    // allocation failed (`sops_age__list_99999999999__map_recipient=x` in a .env file).
+    #[test]
+    fn unflatten_rejects_sparse_huge_list_index() {
+        for key in [
+            "age__list_99999999999__map_recipient",
+            "key_groups__list_0__map_age__list_4000000000__map_enc",
+            "age__list_1__map_recipient",
+            "age__list_18446744073709551615",
+        ] {
+            let pairs = vec![(key.to_string(), "x".to_string())];
+            assert!(Metadata::unflatten(&pairs).is_err(), "{key}");
+        }
+        // Dense lists arrive in sorted key order (`__list_10` before `__list_2`) and still fit.
+        let mut md = sample();
+        let key = md.key_groups[0].0[0].clone();
+        md.key_groups[0].0 = vec![key; 12];
+        let flat = md.flatten();
+        assert!(flat.iter().any(|(k, _)| k.starts_with("age__list_11")));
+        assert_eq!(Metadata::unflatten(&flat).unwrap(), md);
     }
 
     #[test]

@@ -42,13 +42,16 @@ fn has_surrounding_quote(v: &str, q: char) -> bool {
 /// Reads a value (after the delimiter) in ini.v1's order: `"""` and backtick values first
 /// (may span lines), then the inline comment is cut at the first `#` or `;`, then surrounding
 /// single or double quotes are removed.
-fn parse_value<'a>(
+fn parse_value<'a, I: Iterator<Item = &'a str>>(
     first: &'a str,
-    rest: &mut impl Iterator<Item = &'a str>,
+    rest: &mut std::iter::Peekable<I>,
     comment: &mut String,
 ) -> Result<String> {
     let v = first.trim_start();
-    let quote = if v.len() > 3 && v.starts_with("\"\"\"") {
+    // ini.v1 tests `len(line) > 3` on the line with its `\n`, so a bare `"""` opens a
+    // multi-line value unless it ends the file (sops writes `"""\n…"""` for values that start
+    // with a line break).
+    let quote = if v.starts_with("\"\"\"") && (v.len() > 3 || rest.peek().is_some()) {
         Some("\"\"\"")
     } else if v.starts_with('`') {
         Some("`")
@@ -83,6 +86,16 @@ fn parse_value<'a>(
 }
 
 fn parse_key(line: &str) -> Result<(String, &str)> {
+    let (key, rest) = parse_key_text(line)?;
+    // ini.v1 trims quoted and plain key names alike and refuses an empty one.
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(Error::parse(FORMAT, "empty key name"));
+    }
+    Ok((key.to_string(), rest))
+}
+
+fn parse_key_text(line: &str) -> Result<(&str, &str)> {
     for quote in ["\"\"\"", "`", "\""] {
         if let Some(body) = line.strip_prefix(quote) {
             let Some(end) = body.find(quote) else {
@@ -92,11 +105,11 @@ fn parse_key(line: &str) -> Result<(String, &str)> {
             let Some(rest) = after.strip_prefix(['=', ':']) else {
                 return Err(Error::parse(FORMAT, "key-value delimiter not found"));
             };
-            return Ok((body[..end].to_string(), rest));
+            return Ok((&body[..end], rest));
         }
     }
     match line.find(['=', ':']) {
-        Some(i) => Ok((line[..i].trim().to_string(), &line[i + 1..])),
+        Some(i) => Ok((&line[..i], &line[i + 1..])),
         None => Err(Error::parse(
             FORMAT,
             "key-value delimiter not found in a line",
@@ -114,7 +127,10 @@ fn parse_sections(bytes: &[u8]) -> Result<Vec<Section>> {
         keys: Vec::new(),
     }];
     let mut comment = String::new();
-    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let mut lines = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .peekable();
     while let Some(raw) = lines.next() {
         let line = raw.trim_start();
         if line.is_empty() {
@@ -397,6 +413,49 @@ mod tests {
             out,
             "; top comment\n# another\n; inline\nk0 = v0\n\n[s1]\n; key comment\nk1 = quoted\nk2 = bq\nk3 = colon\n; b\nk4 = a\nk5 = \"\"\"multi\nline\"\"\"\n\n[s1]\nk6 = dup\n\n[DEFAULT]\nk7 = late\n"
         );
+    }
+
+    // Fuzz (ini target): `=`+"`\n`" parsed with an empty key, and its output ` = """\n"""`
+    // did not parse again. sops 3.11 rejects empty key names and reads a bare `"""` followed by
+    // a line break as the start of a multi-line value.
+    #[test]
+    fn fuzz_empty_key_and_bare_triple_quote() {
+        for bad in [
+            "=`\n`",
+            "= x\n",
+            "  =x\n",
+            "\"\" = 1\n",
+            "\" \" = 1\n",
+            "`` = 1\n",
+        ] {
+            assert!(parse(bad.as_bytes()).is_err(), "{bad:?}");
+        }
+        let b = parse(b"a=`\n`\n").unwrap();
+        let out = emit(&[b.clone()]).unwrap();
+        assert_eq!(out, b"a = \"\"\"\n\"\"\"\n");
+        assert_eq!(parse(&out).unwrap(), b);
+        let b = parse(b"a = \"\"\"\nx\"\"\"\n").unwrap();
+        let Some(Value::Map(sec)) = b.get(DEFAULT_SECTION) else {
+            panic!()
+        };
+        assert_eq!(sec.get("a"), Some(&Value::Str("\nx".into())));
+        // At the end of the file there is no line break, so `"""` is a plain value.
+        let b = parse(b"a = \"\"\"").unwrap();
+        let Some(Value::Map(sec)) = b.get(DEFAULT_SECTION) else {
+            panic!()
+        };
+        assert_eq!(sec.get("a"), Some(&Value::Str("\"\"\"".into())));
+    }
+
+    // Quoted key names are trimmed as ini.v1 does (`" a "=x` is key `a` in sops); an untrimmed
+    // key was written back bare, read as `a`, and failed authentication on decrypt.
+    #[test]
+    fn quoted_keys_are_trimmed() {
+        let b = parse(b"\" a \"=x\n").unwrap();
+        let Some(Value::Map(sec)) = b.get(DEFAULT_SECTION) else {
+            panic!()
+        };
+        assert_eq!(sec.keys().collect::<Vec<_>>(), ["a"]);
     }
 
     #[test]
