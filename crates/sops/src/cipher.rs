@@ -102,21 +102,35 @@ const ENVELOPE_PREFIX: &str = "ENC[AES256_GCM,data:";
 /// sops' greedy regex; anything unusual goes through the regex.
 fn split_fast(s: &str) -> Option<[&str; 4]> {
     let rest = s.strip_prefix(ENVELOPE_PREFIX)?;
-    if rest.contains('\n') {
+    let bytes = rest.as_bytes();
+    // One pass: exactly three commas (base64 never contains one) and no line break.
+    let mut commas = [0usize; 3];
+    let mut n = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b',' => {
+                if n == 3 {
+                    return None;
+                }
+                commas[n] = i;
+                n += 1;
+            }
+            b'\n' => return None,
+            _ => {}
+        }
+    }
+    if n != 3 {
         return None;
     }
-    let once = |sep: &str| {
-        let i = rest.find(sep)?;
-        (rest.rfind(sep) == Some(i)).then_some(i)
-    };
-    let iv = once(",iv:")?;
-    let tag = once(",tag:")?;
-    let ty = once(",type:")?;
-    if !(iv < tag && tag < ty) {
+    let [iv, tag, ty] = commas;
+    if !rest[iv..].starts_with(",iv:")
+        || !rest[tag..].starts_with(",tag:")
+        || !rest[ty..].starts_with(",type:")
+    {
         return None;
     }
     let close = rest.rfind(']')?;
-    if close < ty {
+    if close < ty + 6 {
         return None;
     }
     let fields = [
@@ -184,49 +198,81 @@ pub fn plaintext_of(value: &Value) -> Option<(&'static str, Zeroizing<Vec<u8>>)>
 
 /// Turns decrypted bytes back into a typed value, as sops' `Decrypt` does.
 fn typed_value(datatype: &str, bytes: Vec<u8>) -> Result<Value, CipherError> {
-    let text = || String::from_utf8(bytes.clone()).map_err(|_| CipherError::BadPlaintext("string"));
-    let value = match datatype {
-        "str" => Value::from_bytes(bytes),
-        "bytes" => Value::from_bytes(bytes),
-        "int" => Value::Int(gofmt::parse_atoi(&text()?).ok_or(CipherError::BadPlaintext("int"))?),
+    match datatype {
+        "str" | "bytes" => return Ok(Value::from_bytes(bytes)),
+        "comment" => {
+            return String::from_utf8(bytes).map(Value::Comment).map_err(|e| {
+                let mut b = e.into_bytes();
+                b.zeroize();
+                CipherError::BadPlaintext("comment")
+            })
+        }
+        _ => {}
+    }
+    // Short typed values: parse, then wipe the buffer.
+    let bytes = Zeroizing::new(bytes);
+    let text = std::str::from_utf8(&bytes).map_err(|_| CipherError::BadPlaintext("string"))?;
+    Ok(match datatype {
+        "int" => Value::Int(gofmt::parse_atoi(text).ok_or(CipherError::BadPlaintext("int"))?),
         "float" => {
-            Value::Float(gofmt::parse_float(&text()?).ok_or(CipherError::BadPlaintext("float"))?)
+            Value::Float(gofmt::parse_float(text).ok_or(CipherError::BadPlaintext("float"))?)
         }
-        "bool" => {
-            Value::Bool(gofmt::parse_bool(&text()?).ok_or(CipherError::BadPlaintext("bool"))?)
-        }
+        "bool" => Value::Bool(gofmt::parse_bool(text).ok_or(CipherError::BadPlaintext("bool"))?),
         "time" => Value::Time(
-            gofmt::GoTime::parse_rfc3339(&text()?)
+            gofmt::GoTime::parse_rfc3339(text)
                 .ok_or(CipherError::BadPlaintext("time"))?
                 .rfc3339_nano(),
         ),
-        "comment" => Value::Comment(text()?),
         _ => return Err(CipherError::UnknownType),
+    })
+}
+
+/// Splits an `ENC[...]` string into its four text fields (fast path, regex fallback).
+fn fields_of(s: &str) -> Result<[&str; 4], CipherError> {
+    match split_fast(s) {
+        Some(f) => Ok(f),
+        None => {
+            let caps = envelope_regex().captures(s).ok_or(CipherError::Format)?;
+            let get = |i| caps.get(i).map_or("", |m| m.as_str());
+            Ok([get(1), get(2), get(3), get(4)])
+        }
+    }
+}
+
+/// AES-GCM in place over `ciphertext || tag`; the tag is removed on success.
+fn open_in_place(
+    gcm: &Gcm32,
+    key: &[u8; 32],
+    iv: &[u8],
+    aad: &[u8],
+    buf: &mut Vec<u8>,
+) -> Result<(), CipherError> {
+    use aes_gcm::aead::AeadInPlace;
+    let out = match iv.len() {
+        32 => gcm.decrypt_in_place(Nonce::<U32>::from_slice(iv), aad, buf),
+        16 => Gcm16::new(key.into()).decrypt_in_place(Nonce::<U16>::from_slice(iv), aad, buf),
+        12 => Gcm12::new(key.into()).decrypt_in_place(Nonce::<U12>::from_slice(iv), aad, buf),
+        n => return Err(CipherError::IvLength(n)),
     };
-    Ok(value)
+    out.map_err(|_| CipherError::Auth)
 }
 
 type Gcm32 = AesGcm<Aes256, U32>;
 type Gcm16 = AesGcm<Aes256, U16>;
 type Gcm12 = AesGcm<Aes256, U12>;
 
-fn seal(key: &[u8; 32], iv: &[u8], msg: &[u8], aad: &[u8]) -> Result<Vec<u8>, CipherError> {
+fn seal(
+    gcm: &Gcm32,
+    key: &[u8; 32],
+    iv: &[u8],
+    msg: &[u8],
+    aad: &[u8],
+) -> Result<Vec<u8>, CipherError> {
     let payload = Payload { msg, aad };
     let out = match iv.len() {
-        32 => Gcm32::new(key.into()).encrypt(Nonce::<U32>::from_slice(iv), payload),
+        32 => gcm.encrypt(Nonce::<U32>::from_slice(iv), payload),
         16 => Gcm16::new(key.into()).encrypt(Nonce::<U16>::from_slice(iv), payload),
         12 => Gcm12::new(key.into()).encrypt(Nonce::<U12>::from_slice(iv), payload),
-        n => return Err(CipherError::IvLength(n)),
-    };
-    out.map_err(|_| CipherError::Auth)
-}
-
-fn open(key: &[u8; 32], iv: &[u8], msg: &[u8], aad: &[u8]) -> Result<Vec<u8>, CipherError> {
-    let payload = Payload { msg, aad };
-    let out = match iv.len() {
-        32 => Gcm32::new(key.into()).decrypt(Nonce::<U32>::from_slice(iv), payload),
-        16 => Gcm16::new(key.into()).decrypt(Nonce::<U16>::from_slice(iv), payload),
-        12 => Gcm12::new(key.into()).decrypt(Nonce::<U12>::from_slice(iv), payload),
         n => return Err(CipherError::IvLength(n)),
     };
     out.map_err(|_| CipherError::Auth)
@@ -250,6 +296,8 @@ impl Drop for StashKey {
 /// decrypted so that encrypting the same (key path, value) again reproduces the same text.
 pub struct Cipher {
     key: DataKey,
+    /// AES-GCM with the key schedule computed once (sops' 32-byte IVs).
+    gcm: Gcm32,
     stash: HashMap<StashKey, Vec<u8>>,
     /// Remember IVs of decrypted values (needed only when the tree will be written back).
     remember: bool,
@@ -261,6 +309,7 @@ impl Cipher {
     /// A cipher for `key` with an empty stash.
     pub fn new(key: DataKey) -> Self {
         Cipher {
+            gcm: Gcm32::new(key.expose().into()),
             key,
             stash: HashMap::new(),
             remember: true,
@@ -279,6 +328,7 @@ impl Cipher {
     /// A cipher that uses `iv` for every fresh value (known-answer tests only).
     pub fn with_fixed_iv(key: DataKey, iv: [u8; IV_LEN]) -> Self {
         Cipher {
+            gcm: Gcm32::new(key.expose().into()),
             key,
             stash: HashMap::new(),
             remember: true,
@@ -293,6 +343,7 @@ impl Cipher {
 
     /// Switches to a new data key but keeps the stashed IVs (what `rotate` does).
     pub fn rekey(&mut self, key: DataKey) {
+        self.gcm = Gcm32::new(key.expose().into());
         self.key = key;
     }
 
@@ -322,7 +373,13 @@ impl Cipher {
                 }
             },
         };
-        let mut sealed = seal(self.key.expose(), &iv, &plaintext, aad.as_bytes())?;
+        let mut sealed = seal(
+            &self.gcm,
+            self.key.expose(),
+            &iv,
+            &plaintext,
+            aad.as_bytes(),
+        )?;
         let tag = sealed.split_off(sealed.len() - TAG_LEN);
         Ok(Envelope {
             data: sealed,
@@ -333,20 +390,24 @@ impl Cipher {
         .format())
     }
 
+    /// Whether decrypted IVs are remembered for re-encryption.
+    pub fn remembers_ivs(&self) -> bool {
+        self.remember
+    }
+
+    /// Decrypts without touching the IV stash (usable from several threads).
+    pub fn decrypt_shared(&self, text: &str, aad: &str) -> Result<Value, CipherError> {
+        self.decrypt_value(text, aad).map(|(v, _)| v)
+    }
+
     /// Decrypts an `ENC[...]` string into a typed value and stashes its IV.
     /// `""` decrypts to `""`, as in sops.
     pub fn decrypt(&mut self, text: &str, aad: &str) -> Result<Value, CipherError> {
-        if text.is_empty() {
-            return Ok(Value::Str(String::new()));
-        }
-        let env = Envelope::parse(text)?;
-        let mut sealed = env.data.clone();
-        sealed.extend_from_slice(&env.tag);
-        let plaintext = Zeroizing::new(open(self.key.expose(), &env.iv, &sealed, aad.as_bytes())?);
-        let value = typed_value(&env.datatype, plaintext.to_vec())?;
+        let (value, iv) = self.decrypt_value(text, aad)?;
         if !self.remember {
             return Ok(value);
         }
+        let Some(iv) = iv else { return Ok(value) };
         if let Some((datatype, bytes)) = plaintext_of(&value) {
             self.stash.insert(
                 StashKey {
@@ -354,10 +415,33 @@ impl Cipher {
                     datatype,
                     plaintext: bytes.to_vec(),
                 },
-                env.iv,
+                iv,
             );
         }
         Ok(value)
+    }
+
+    fn decrypt_value(
+        &self,
+        text: &str,
+        aad: &str,
+    ) -> Result<(Value, Option<Vec<u8>>), CipherError> {
+        if text.is_empty() {
+            return Ok((Value::Str(String::new()), None));
+        }
+        let [data, iv_text, tag, datatype] = fields_of(text)?;
+        // data || tag decoded into one buffer, decrypted in place: no intermediate copies.
+        let mut buf = Vec::with_capacity(data.len() * 3 / 4 + 20);
+        B64.decode_vec(data, &mut buf)
+            .map_err(|_| CipherError::Base64("data"))?;
+        B64.decode_vec(tag, &mut buf)
+            .map_err(|_| CipherError::Base64("tag"))?;
+        let iv = B64.decode(iv_text).map_err(|_| CipherError::Base64("iv"))?;
+        if let Err(e) = open_in_place(&self.gcm, self.key.expose(), &iv, aad.as_bytes(), &mut buf) {
+            buf.zeroize();
+            return Err(e);
+        }
+        Ok((typed_value(datatype, buf)?, Some(iv)))
     }
 }
 

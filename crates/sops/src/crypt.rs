@@ -100,13 +100,15 @@ impl Selector {
 /// State shared by one walk over a tree.
 struct Walk<'a, F> {
     path: Vec<String>,
+    /// The AAD of the current path, kept in step with `path` (`a:b:`, or `:` at the top).
+    aad: String,
     stack: Vec<Vec<String>>,
     leaf: &'a mut F,
 }
 
 impl<F> Walk<'_, F>
 where
-    F: FnMut(&mut Value, &[String], &[Vec<String>]) -> Result<()>,
+    F: FnMut(&mut Value, &[String], &[Vec<String>], &str) -> Result<()>,
 {
     fn branch(&mut self, branch: &mut Branch) -> Result<()> {
         self.stack.push(Vec::new());
@@ -118,7 +120,12 @@ where
                         .expect("pushed above")
                         .push(text.clone());
                     let mut v = Value::Comment(std::mem::take(text));
-                    let result = (self.leaf)(&mut v, &self.path, &self.stack);
+                    let aad = if self.aad.is_empty() {
+                        ":"
+                    } else {
+                        self.aad.as_str()
+                    };
+                    let result = (self.leaf)(&mut v, &self.path, &self.stack, aad);
                     *text = match v {
                         Value::Comment(t) | Value::Str(t) => t,
                         other => match plaintext_of(&other) {
@@ -129,9 +136,13 @@ where
                     result?;
                 }
                 Item::Entry(key, value) => {
+                    let aad_len = self.aad.len();
+                    self.aad.push_str(key);
+                    self.aad.push(':');
                     self.path.push(key.clone());
                     let result = self.value(value);
                     self.path.pop();
+                    self.aad.truncate(aad_len);
                     result?;
                     self.stack.last_mut().expect("pushed above").clear();
                 }
@@ -164,7 +175,14 @@ where
             Value::Map(b) => self.branch(b),
             Value::List(items) => self.list(items),
             Value::Null => Ok(()),
-            leaf => (self.leaf)(leaf, &self.path, &self.stack),
+            leaf => {
+                let aad = if self.aad.is_empty() {
+                    ":"
+                } else {
+                    self.aad.as_str()
+                };
+                (self.leaf)(leaf, &self.path, &self.stack, aad)
+            }
         }
     }
 }
@@ -172,10 +190,11 @@ where
 /// Runs `leaf` on every scalar and comment of every branch, in document order.
 pub fn walk_leaves<F>(branches: &mut Branches, mut leaf: F) -> Result<()>
 where
-    F: FnMut(&mut Value, &[String], &[Vec<String>]) -> Result<()>,
+    F: FnMut(&mut Value, &[String], &[Vec<String>], &str) -> Result<()>,
 {
     let mut walk = Walk {
         path: Vec::new(),
+        aad: String::new(),
         stack: Vec::new(),
         leaf: &mut leaf,
     };
@@ -217,8 +236,16 @@ fn hex_upper(bytes: &[u8]) -> String {
 }
 
 fn feed(mac: &mut Sha512, value: &Value) {
-    if let Some((_, bytes)) = plaintext_of(value) {
-        mac.update(&bytes[..]);
+    match value {
+        // The common cases without a copy.
+        Value::Str(s) => mac.update(s.as_bytes()),
+        Value::Bytes(b) => mac.update(b),
+        Value::Bool(b) => mac.update(crate::gofmt::bool_title(*b).as_bytes()),
+        other => {
+            if let Some((_, bytes)) = plaintext_of(other) {
+                mac.update(&bytes[..]);
+            }
+        }
     }
 }
 
@@ -234,19 +261,17 @@ fn display_path(path: &[String]) -> String {
 pub fn encrypt_tree(branches: &mut Branches, md: &Metadata, cipher: &mut Cipher) -> Result<String> {
     let selector = Selector::new(&md.options)?;
     let mut mac = new_mac(md.mac_only_encrypted);
-    walk_leaves(branches, |value, path, stack| {
+    walk_leaves(branches, |value, path, stack, aad| {
         let is_comment = matches!(value, Value::Comment(_));
         let encrypted = selector.should_encrypt(path, stack, is_comment);
         if (!md.mac_only_encrypted || encrypted) && !is_comment {
             feed(&mut mac, value);
         }
         if encrypted {
-            let text = cipher
-                .encrypt(value, &aad_of(path))
-                .map_err(|e| Error::Decrypt {
-                    path: display_path(path),
-                    reason: e.to_string(),
-                })?;
+            let text = cipher.encrypt(value, aad).map_err(|e| Error::Decrypt {
+                path: display_path(path),
+                reason: e.to_string(),
+            })?;
             if is_comment {
                 if let Selector::UnencryptedCommentRegex(re) = &selector {
                     if re.is_match(&text) {
@@ -270,17 +295,42 @@ pub fn decrypt_tree(
     branches: &mut Branches,
     md: &Metadata,
     cipher: &mut Cipher,
+    warn: impl FnMut(String),
+) -> Result<String> {
+    if cipher.remembers_ivs() {
+        decrypt_tree_in_order(branches, md, cipher, warn)
+    } else {
+        decrypt_tree_parallel(branches, md, cipher, warn)
+    }
+}
+
+fn decrypt_error(e: CipherError, path: &[String]) -> Error {
+    match e {
+        CipherError::Format => Error::NotEncrypted {
+            path: display_path(path),
+        },
+        other => Error::Decrypt {
+            path: display_path(path),
+            reason: other.to_string(),
+        },
+    }
+}
+
+/// One pass: decrypt, stash IVs and feed the MAC leaf by leaf.
+fn decrypt_tree_in_order(
+    branches: &mut Branches,
+    md: &Metadata,
+    cipher: &mut Cipher,
     mut warn: impl FnMut(String),
 ) -> Result<String> {
     let selector = Selector::new(&md.options)?;
     let mut mac = new_mac(md.mac_only_encrypted);
-    walk_leaves(branches, |value, path, stack| {
+    walk_leaves(branches, |value, path, stack, aad| {
         let is_comment = matches!(value, Value::Comment(_));
         let encrypted = selector.should_encrypt(path, stack, is_comment);
         if encrypted {
-            let aad = aad_of(path);
             match value {
-                Value::Comment(text) => match cipher.decrypt(text, &aad) {
+                Value::Comment(text) => match cipher.decrypt(text, aad) {
                     Ok(v) => *value = v,
                     Err(_) => warn(format!(
                         "found a possibly unencrypted comment under {}; kept as is",
@@ -288,21 +338,117 @@ pub fn decrypt_tree(
                     )),
                 },
                 Value::Str(text) => {
-                    *value = cipher.decrypt(text, &aad).map_err(|e| match e {
-                        CipherError::Format => Error::NotEncrypted {
-                            path: display_path(path),
-                        },
-                        other => Error::Decrypt {
-                            path: display_path(path),
-                            reason: other.to_string(),
-                        },
-                    })?;
+                    *value = cipher
+                        .decrypt(text, aad)
+                        .map_err(|e| decrypt_error(e, path))?;
                 }
                 _ => {
                     return Err(Error::NotEncrypted {
                         path: display_path(path),
                     })
                 }
+            }
+        }
+        if (!md.mac_only_encrypted || encrypted) && !matches!(value, Value::Comment(_)) {
+            feed(&mut mac, value);
+        }
+        Ok(())
+    })?;
+    Ok(hex_upper(&mac.finalize()))
+}
+
+/// A ciphertext taken out of the tree to be decrypted off the walk.
+struct Job {
+    aad: String,
+    text: String,
+    comment: bool,
+}
+
+/// Three passes for output-only decryption of big files: take every ciphertext out (in
+/// document order), decrypt them on all cores, then put the plaintext back and feed the MAC
+/// in document order. Same results and errors as the one-pass walk.
+fn decrypt_tree_parallel(
+    branches: &mut Branches,
+    md: &Metadata,
+    cipher: &Cipher,
+    mut warn: impl FnMut(String),
+) -> Result<String> {
+    let selector = Selector::new(&md.options)?;
+    // Pass 1: decide, and take the ciphertexts out (leaving placeholders).
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut encrypted_flags: Vec<bool> = Vec::new();
+    walk_leaves(branches, |value, path, stack, aad| {
+        let is_comment = matches!(value, Value::Comment(_));
+        let encrypted = selector.should_encrypt(path, stack, is_comment);
+        encrypted_flags.push(encrypted);
+        if encrypted {
+            match value {
+                Value::Comment(text) | Value::Str(text) => jobs.push(Job {
+                    aad: aad.to_string(),
+                    text: std::mem::take(text),
+                    comment: is_comment,
+                }),
+                _ => {
+                    return Err(Error::NotEncrypted {
+                        path: display_path(path),
+                    })
+                }
+            }
+        }
+        Ok(())
+    })?;
+    // Pass 2: decrypt.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let results: Vec<std::result::Result<Value, CipherError>> = if jobs.len() < 2048 || threads < 2
+    {
+        jobs.iter()
+            .map(|j| cipher.decrypt_shared(&j.text, &j.aad))
+            .collect()
+    } else {
+        let chunk = jobs.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = jobs
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|j| cipher.decrypt_shared(&j.text, &j.aad))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    // Pass 3: put back in order, feed the MAC.
+    let mut mac = new_mac(md.mac_only_encrypted);
+    let mut jobs = jobs.into_iter();
+    let mut results = results.into_iter();
+    let mut flags = encrypted_flags.into_iter();
+    walk_leaves(branches, |value, path, _stack, _aad| {
+        let encrypted = flags.next().unwrap_or(false);
+        if encrypted {
+            let (Some(job), Some(result)) = (jobs.next(), results.next()) else {
+                return Err(Error::Decrypt {
+                    path: display_path(path),
+                    reason: "internal: value count changed".into(),
+                });
+            };
+            match (result, job.comment) {
+                (Ok(v), _) => *value = v,
+                (Err(_), true) => {
+                    warn(format!(
+                        "found a possibly unencrypted comment under {}; kept as is",
+                        display_path(path)
+                    ));
+                    *value = Value::Comment(job.text);
+                }
+                (Err(e), false) => return Err(decrypt_error(e, path)),
             }
         }
         if (!md.mac_only_encrypted || encrypted) && !matches!(value, Value::Comment(_)) {

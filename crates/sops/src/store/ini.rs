@@ -431,7 +431,7 @@ mod tests {
             assert!(parse(bad.as_bytes()).is_err(), "{bad:?}");
         }
         let b = parse(b"a=`\n`\n").unwrap();
-        let out = emit(&[b.clone()]).unwrap();
+        let out = emit(std::slice::from_ref(&b)).unwrap();
         assert_eq!(out, b"a = \"\"\"\n\"\"\"\n");
         assert_eq!(parse(&out).unwrap(), b);
         let b = parse(b"a = \"\"\"\nx\"\"\"\n").unwrap();

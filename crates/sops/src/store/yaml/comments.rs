@@ -30,6 +30,8 @@ struct Container {
     first: Option<Pos>,
     /// The key or dash that introduces it.
     opener: Option<Pos>,
+    /// The enclosing block container.
+    outer: Option<usize>,
     /// Number of children.
     len: usize,
     /// Start of each child (used for flow collections).
@@ -45,8 +47,8 @@ struct Tok {
     /// Where comments *before* this token go.
     container: usize,
     slot: usize,
-    /// Open block containers, outermost first.
-    chain: Vec<usize>,
+    /// Innermost open block container (the others follow `Container::outer`).
+    block: Option<usize>,
     /// A key whose value starts on a later line (go-yaml's `:` token is the previous token).
     colon: bool,
     /// The block collection this token's comment opens: for a key, when the collection has an
@@ -145,6 +147,7 @@ impl Model {
             indentless,
             first: None,
             opener,
+            outer: None,
             len,
             children,
             start: node.start,
@@ -172,7 +175,7 @@ impl Model {
             end_line,
             container,
             slot,
-            chain: chain.to_vec(),
+            block: chain.last().copied(),
             colon,
             props_child: None,
             empty_item: false,
@@ -232,6 +235,7 @@ impl Model {
             Kind::Map(entries) => {
                 let col = entries.first().map_or(node.start.col, |(k, _)| k.start.col);
                 let id = self.add_container(node, opener, col, false);
+                self.containers[id].outer = chain.last().copied();
                 let mut chain = chain.to_vec();
                 if !node.flow {
                     chain.push(id);
@@ -271,6 +275,7 @@ impl Model {
                 let col = dashes.first().map_or(node.start.col, |d| d.col);
                 let indentless = !node.flow && parent_is_map && col == parent_col;
                 let id = self.add_container(node, opener, col, indentless);
+                self.containers[id].outer = chain.last().copied();
                 let mut chain = chain.to_vec();
                 if !node.flow {
                     chain.push(id);
@@ -302,12 +307,15 @@ impl Model {
         }
     }
 
+    /// Block containers open at `tok`, innermost first.
+    fn blocks(&self, tok: &Tok) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(tok.block, |&id| self.containers[id].outer)
+    }
+
     /// Column of the innermost indented block open at `tok`.
     fn indentation(&self, tok: &Tok) -> usize {
-        tok.chain
-            .iter()
-            .rev()
-            .map(|&id| &self.containers[id])
+        self.blocks(tok)
+            .map(|id| &self.containers[id])
             .find(|c| !c.indentless && !c.flow)
             .map_or(0, |c| c.col)
     }
@@ -543,11 +551,8 @@ fn place_run(m: &Model, run: &[&RawComment], next_tok: usize, blank: &[bool], sl
 
     // Block ends closed by the next token, innermost first, with their positions.
     let t_col = t.map(|t| t.start.col);
-    let closing: Vec<usize> = p
-        .chain
-        .iter()
-        .rev()
-        .copied()
+    let closing: Vec<usize> = m
+        .blocks(p)
         .filter(|&id| {
             let c = &m.containers[id];
             !c.indentless && !c.flow && t_col.is_none_or(|tc| c.col > tc)

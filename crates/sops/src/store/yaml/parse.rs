@@ -28,12 +28,15 @@ pub(super) struct Pos {
     pub(super) col: usize,
 }
 
+/// A scalar's tag (handle, suffix); boxed because almost every scalar has none.
+pub(super) type Tag = Option<Box<(String, String)>>;
+
 #[derive(Clone, Debug)]
 pub(super) enum Kind {
     Scalar {
         value: String,
         style: ScalarStyle,
-        tag: Option<(String, String)>,
+        tag: Tag,
     },
     Seq(Vec<YNode>),
     Map(Vec<(YNode, YNode)>),
@@ -261,7 +264,8 @@ impl<'a> Builder<'a> {
                 }
                 Event::Scalar(value, style, anchor, tag) => {
                     let props = anchor != 0 || tag.is_some();
-                    let tag = tag.map(|t| (t.handle().to_string(), t.suffix().to_string()));
+                    let tag =
+                        tag.map(|t| Box::new((t.handle().to_string(), t.suffix().to_string())));
                     let uid = self.uid();
                     let node = YNode {
                         kind: Kind::Scalar {
@@ -384,8 +388,8 @@ impl<'a> Builder<'a> {
 // ---------------------------------------------------------------------------------------------
 // Typing scalars.
 
-fn core_tag(tag: &Option<(String, String)>) -> Option<&str> {
-    match tag {
+fn core_tag(tag: &Tag) -> Option<&str> {
+    match tag.as_deref() {
         Some((handle, suffix)) if handle == "tag:yaml.org,2002:" => Some(suffix.as_str()),
         _ => None,
     }
@@ -445,7 +449,7 @@ fn explicit(tag: &str, text: &str) -> Result<Value> {
     }
 }
 
-fn scalar_value(value: &str, style: ScalarStyle, tag: &Option<(String, String)>) -> Result<Value> {
+fn scalar_value(value: &str, style: ScalarStyle, tag: &Tag) -> Result<Value> {
     if let Some(t) = core_tag(tag) {
         return explicit(t, value);
     }
@@ -460,11 +464,7 @@ fn scalar_value(value: &str, style: ScalarStyle, tag: &Option<(String, String)>)
 }
 
 /// Like [`scalar_value`], reusing the string instead of copying it.
-fn scalar_owned(
-    value: String,
-    style: ScalarStyle,
-    tag: &Option<(String, String)>,
-) -> Result<Value> {
+fn scalar_owned(value: String, style: ScalarStyle, tag: &Tag) -> Result<Value> {
     if tag.is_some() {
         // Tags can transform the text (!!binary decodes it): no reuse.
         return scalar_value(&value, style, tag);
@@ -599,7 +599,12 @@ fn document_branch(src: &str, doc: Doc, index: usize) -> Result<Branch> {
         let comments = doc.comments.iter().map(|c| Item::Comment(c.text.clone()));
         return Ok(Branch(comments.collect()));
     };
-    let (mut slots, ids) = comments::place(src, root, &doc.comments);
+    // Without comments there is nothing to place (the common case for large files).
+    let (mut slots, ids) = if doc.comments.is_empty() {
+        Default::default()
+    } else {
+        comments::place(src, root, &doc.comments)
+    };
     let Some(root) = doc.root else {
         unreachable!("checked above")
     };
@@ -627,7 +632,9 @@ fn check_duplicates(node: &YNode) -> Result<()> {
         Kind::Scalar { .. } => Ok(()),
         Kind::Seq(items) => items.iter().try_for_each(check_duplicates),
         Kind::Map(entries) => {
-            let mut seen: HashMap<String, usize> = HashMap::new();
+            // (key text, line); sorted instead of hashed: no allocation for plain keys.
+            let mut keys: Vec<(std::borrow::Cow<'_, str>, usize)> =
+                Vec::with_capacity(entries.len());
             for (k, v) in entries {
                 if let Kind::Scalar { value, style, tag } = &k.kind {
                     let is_merge = (value == "<<" && *style == ScalarStyle::Plain && tag.is_none())
@@ -639,20 +646,34 @@ fn check_duplicates(node: &YNode) -> Result<()> {
                         ));
                     }
                     if !is_merge {
-                        let text = match scalar_value(value, *style, tag) {
-                            Ok(Value::Str(s)) => s,
-                            _ => value.clone(),
+                        let text = match tag {
+                            None => std::borrow::Cow::Borrowed(value.as_str()),
+                            Some(_) => match scalar_value(value, *style, tag) {
+                                Ok(Value::Str(s)) => std::borrow::Cow::Owned(s),
+                                _ => std::borrow::Cow::Borrowed(value.as_str()),
+                            },
                         };
-                        if let Some(line) = seen.get(&text) {
-                            return Err(Error::parse(
-                                FORMAT,
-                                format!("mapping key \"{text}\" already defined at line {line}"),
-                            ));
-                        }
-                        seen.insert(text, k.start.line);
+                        keys.push((text, k.start.line));
                     }
                 }
                 check_duplicates(v)?;
+            }
+            // Stable sort keeps file order among equal keys: report the first definition.
+            keys.sort_by(|a, b| a.0.cmp(&b.0));
+            if let Some(w) = keys.windows(2).find(|w| w[0].0 == w[1].0) {
+                let first_line = keys
+                    .iter()
+                    .filter(|(k, _)| *k == w[0].0)
+                    .map(|(_, l)| *l)
+                    .min()
+                    .unwrap_or(w[0].1);
+                return Err(Error::parse(
+                    FORMAT,
+                    format!(
+                        "mapping key \"{}\" already defined at line {first_line}",
+                        w[0].0
+                    ),
+                ));
             }
             Ok(())
         }
