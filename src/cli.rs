@@ -31,6 +31,25 @@ pub enum Command {
     Decrypt(DecryptArgs),
     /// Print {"encrypted":true|false} for a file, like `sops filestatus`.
     Filestatus(FilestatusArgs),
+    /// Edit an encrypted file in $SOPS_EDITOR/$EDITOR; creates it from .sops.yaml rules if new.
+    Edit(EditArgs),
+    /// Set one value: secrets set FILE '["key"]["nested"]' VALUE (VALUE is JSON, as in sops).
+    Set(SetArgs),
+    /// Remove one key or list item: secrets unset FILE '["key"]["nested"]'.
+    Unset(UnsetArgs),
+    /// Bring a file's recipients in line with .sops.yaml (adds and removes access).
+    Updatekeys(UpdatekeysArgs),
+    /// Generate a new data key and re-encrypt every value; optionally add/remove recipients.
+    Rotate(RotateArgs),
+    /// Run a command with the file's values in its environment (never in argv).
+    ExecEnv(ExecEnvArgs),
+    /// Run a command with the decrypted file at {} (a FIFO unless --no-fifo).
+    ExecFile(ExecFileArgs),
+    /// Git integration: diff (textconv) and merge drivers.
+    #[command(subcommand)]
+    Git(GitCommand),
+    /// Git merge driver: secrets merge-driver %O %A %B %P (set up by `secrets git setup`).
+    MergeDriver(MergeDriverArgs),
     /// Run a self-contained tour in a temporary directory: keys, encrypt, decrypt, sops interop.
     Demo(DemoArgs),
 }
@@ -63,15 +82,9 @@ pub struct OutputArgs {
     pub output: Option<PathBuf>,
 }
 
-/// `secrets encrypt`.
-#[derive(Debug, Args)]
-pub struct EncryptArgs {
-    /// The plaintext file, or `-`/nothing for standard input.
-    pub file: Option<String>,
-    #[command(flatten)]
-    pub output: OutputArgs,
-    #[command(flatten)]
-    pub format: FormatArgs,
+/// How new files are encrypted: recipients and partial encryption (creation-rule overrides).
+#[derive(Debug, Args, Clone, Default)]
+pub struct EncryptionFlags {
     /// Comma-separated age recipients (age1… or ssh-ed25519/ssh-rsa public keys); replaces
     /// the creation rule's keys.
     #[arg(
@@ -106,6 +119,19 @@ pub struct EncryptArgs {
     /// Number of key groups needed to recover the data key.
     #[arg(long, value_name = "N")]
     pub shamir_secret_sharing_threshold: Option<usize>,
+}
+
+/// `secrets encrypt`.
+#[derive(Debug, Args)]
+pub struct EncryptArgs {
+    /// The plaintext file, or `-`/nothing for standard input.
+    pub file: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+    #[command(flatten)]
+    pub enc: EncryptionFlags,
     /// Extra arguments are ignored with a warning, as sops does.
     #[arg(hide = true, trailing_var_arg = true)]
     pub extra: Vec<String>,
@@ -145,6 +171,200 @@ pub struct FilestatusArgs {
     pub input_type: Option<String>,
 }
 
+/// `secrets edit`.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The encrypted file (created from .sops.yaml rules when it does not exist).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub format: FormatArgs,
+    #[command(flatten)]
+    pub enc: EncryptionFlags,
+    /// Open the file even if its MAC does not verify (prints a warning).
+    #[arg(long)]
+    pub ignore_mac: bool,
+    /// Print the temporary directory's location (debugging aid; never the content).
+    #[arg(long, hide = true)]
+    pub show_temp_path: bool,
+}
+
+/// Where a new value comes from, so secrets stay out of argv and shell history.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ValueSource {
+    /// Read the value (JSON) from standard input.
+    #[arg(long, conflicts_with = "value_file")]
+    pub value_stdin: bool,
+    /// Read the value (JSON) from this file.
+    #[arg(long, value_name = "FILE")]
+    pub value_file: Option<PathBuf>,
+}
+
+/// `secrets set`.
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The encrypted file.
+    pub file: PathBuf,
+    /// Path of the value, e.g. '["db"]["password"]' (missing maps are created).
+    pub index: String,
+    /// The value as JSON ('"text"', 42, true, {"a":1}); prefer --value-stdin for secrets.
+    pub value: Option<String>,
+    #[command(flatten)]
+    pub source: ValueSource,
+    /// Format of the file (default: from the file name).
+    #[arg(long, value_name = "TYPE")]
+    pub input_type: Option<String>,
+    /// Accepted for sops compatibility: secrets never rewrites a file whose value is unchanged.
+    #[arg(long)]
+    pub idempotent: bool,
+}
+
+/// `secrets unset`.
+#[derive(Debug, Args)]
+pub struct UnsetArgs {
+    /// The encrypted file.
+    pub file: PathBuf,
+    /// Path of the key or list item to remove.
+    pub index: String,
+    /// Format of the file (default: from the file name).
+    #[arg(long, value_name = "TYPE")]
+    pub input_type: Option<String>,
+    /// Succeed without changes when the path does not exist.
+    #[arg(long)]
+    pub idempotent: bool,
+}
+
+/// `secrets updatekeys`.
+#[derive(Debug, Args)]
+pub struct UpdatekeysArgs {
+    /// Files to update (default with --all: every file a creation rule matches).
+    pub files: Vec<PathBuf>,
+    /// Update every file in the repository that a creation rule matches.
+    #[arg(long)]
+    pub all: bool,
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Allow removing the last recipient whose identity you hold (locking yourself out).
+    #[arg(long)]
+    pub force: bool,
+    /// Format of the files (default: from each file name).
+    #[arg(long, value_name = "TYPE")]
+    pub input_type: Option<String>,
+}
+
+/// `secrets rotate`.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The encrypted file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Add these age recipients (comma-separated) to the first key group.
+    #[arg(long, value_name = "RECIPIENTS")]
+    pub add_age: Option<String>,
+    /// Remove these age recipients (comma-separated) from every key group.
+    #[arg(long, value_name = "RECIPIENTS")]
+    pub rm_age: Option<String>,
+    /// Format of the file (default: from the file name).
+    #[arg(long, value_name = "TYPE")]
+    pub input_type: Option<String>,
+    /// Output format (default: from the file name).
+    #[arg(long, value_name = "TYPE")]
+    pub output_type: Option<String>,
+    /// Allow removing the last recipient whose identity you hold.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Options shared by exec-env and exec-file.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ExecCommon {
+    /// Run the command in the background (secrets exits without waiting).
+    #[arg(long)]
+    pub background: bool,
+    /// Run the command as this user (requires privileges).
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Format of the file (default: from the file name).
+    #[arg(long, value_name = "TYPE")]
+    pub input_type: Option<String>,
+}
+
+/// `secrets exec-env`.
+#[derive(Debug, Args)]
+pub struct ExecEnvArgs {
+    /// The encrypted file (top-level keys become variables).
+    pub file: PathBuf,
+    /// The command, run by /bin/sh -c.
+    pub command: String,
+    #[command(flatten)]
+    pub common: ExecCommon,
+    /// Do not pass the current environment to the command, only the file's values.
+    #[arg(long)]
+    pub pristine: bool,
+    /// Replace this process with the command instead of running a child.
+    #[arg(long)]
+    pub same_process: bool,
+}
+
+/// `secrets exec-file`.
+#[derive(Debug, Args)]
+pub struct ExecFileArgs {
+    /// The encrypted file.
+    pub file: PathBuf,
+    /// The command, run by /bin/sh -c; `{}` is replaced by the decrypted file's path.
+    pub command: String,
+    #[command(flatten)]
+    pub common: ExecCommon,
+    /// Write a private temporary file instead of a FIFO.
+    #[arg(long)]
+    pub no_fifo: bool,
+    /// Name of the temporary file or FIFO.
+    #[arg(long, value_name = "NAME")]
+    pub filename: Option<String>,
+    /// Format of the decrypted file (default: the input format).
+    #[arg(long, value_name = "TYPE")]
+    pub output_type: Option<String>,
+}
+
+/// `secrets git ...`.
+#[derive(Debug, Subcommand)]
+pub enum GitCommand {
+    /// Configure this repository: .gitattributes entries, diff (textconv) and merge drivers.
+    Setup(GitSetupArgs),
+    /// Print a file decrypted when it is a sops file and a key is available, else unchanged
+    /// (git's textconv driver).
+    Textconv(TextconvArgs),
+}
+
+/// `secrets git setup`.
+#[derive(Debug, Args)]
+pub struct GitSetupArgs {
+    /// Patterns to mark in .gitattributes (default: from .sops.yaml rules, else *.sops.*).
+    #[arg(long = "pattern", value_name = "GLOB")]
+    pub patterns: Vec<String>,
+}
+
+/// `secrets git textconv`.
+#[derive(Debug, Args)]
+pub struct TextconvArgs {
+    /// The file git asks to convert (often a temporary path).
+    pub file: PathBuf,
+}
+
+/// `secrets merge-driver`.
+#[derive(Debug, Args)]
+pub struct MergeDriverArgs {
+    /// Common ancestor's version (%O).
+    pub base: PathBuf,
+    /// Our version (%A); the result is written here.
+    pub ours: PathBuf,
+    /// Their version (%B).
+    pub theirs: PathBuf,
+    /// The path in the repository (%P), for format detection and messages.
+    pub path: Option<PathBuf>,
+}
+
 /// `secrets demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -163,7 +383,21 @@ pub fn rewrite_legacy(args: Vec<String>) -> Vec<String> {
     let Some(pos) = pos.map(|p| p + 1) else {
         return args;
     };
-    const VERBS: [&str; 4] = ["encrypt", "decrypt", "filestatus", "demo"];
+    const VERBS: [&str; 13] = [
+        "encrypt",
+        "decrypt",
+        "filestatus",
+        "demo",
+        "edit",
+        "set",
+        "unset",
+        "updatekeys",
+        "rotate",
+        "exec-env",
+        "exec-file",
+        "git",
+        "merge-driver",
+    ];
     if args[1..pos].iter().any(|a| VERBS.contains(&a.as_str())) {
         return args;
     }

@@ -24,6 +24,15 @@ fn run(cli: cli::Cli) -> Result<u8, report::Failure> {
         Command::Encrypt(a) => cmd::encrypt::run(&ctx, a),
         Command::Decrypt(a) => cmd::decrypt::run(&ctx, a),
         Command::Filestatus(a) => cmd::filestatus::run(&ctx, a),
+        Command::Edit(a) => cmd::edit::run(&ctx, a),
+        Command::Set(a) => cmd::set::run_set(&ctx, a),
+        Command::Unset(a) => cmd::set::run_unset(&ctx, a),
+        Command::Updatekeys(a) => cmd::updatekeys::run(&ctx, a),
+        Command::Rotate(a) => cmd::rotate::run(&ctx, a),
+        Command::ExecEnv(a) => cmd::exec::run_env(&ctx, a),
+        Command::ExecFile(a) => cmd::exec::run_file(&ctx, a),
+        Command::Git(g) => cmd::git::run(&ctx, g),
+        Command::MergeDriver(a) => cmd::merge::run(&ctx, a),
         Command::Demo(_) => unreachable!("handled above"),
     }
 }

@@ -6,11 +6,11 @@ use secrets_sops::file::{encrypt_bytes, EncryptSpec};
 use secrets_sops::keys::split_recipient_list;
 use secrets_sops::metadata::EncryptionOptions;
 
-use crate::cli::EncryptArgs;
+use crate::cli::{EncryptArgs, EncryptionFlags};
 use crate::cmd::context::{deliver, resolve_io, Context};
 use crate::report::{classify, code, Failure, Phase};
 
-fn cli_options(args: &EncryptArgs) -> EncryptionOptions {
+pub fn cli_options(args: &EncryptionFlags) -> EncryptionOptions {
     let s = |o: &Option<String>| o.clone().unwrap_or_default();
     EncryptionOptions {
         unencrypted_suffix: s(&args.unencrypted_suffix),
@@ -76,10 +76,10 @@ pub fn run(ctx: &Context, args: &EncryptArgs) -> Result<u8, Failure> {
     let spec = spec_for(
         ctx,
         &io.name,
-        args.age.as_deref(),
-        cli_options(args),
-        args.mac_only_encrypted,
-        args.shamir_secret_sharing_threshold,
+        args.enc.age.as_deref(),
+        cli_options(&args.enc),
+        args.enc.mac_only_encrypted,
+        args.enc.shamir_secret_sharing_threshold,
     )?;
     let plain = zeroize::Zeroizing::new(io.input.read()?);
     let out = encrypt_bytes(&plain, &spec, io.input_store, io.output_store)

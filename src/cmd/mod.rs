@@ -1,7 +1,15 @@
 //! Glue between parsed arguments and the library: one module per verb.
 
+pub mod conflicts;
 pub mod context;
 pub mod decrypt;
 pub mod demo;
+pub mod edit;
 pub mod encrypt;
+pub mod exec;
 pub mod filestatus;
+pub mod git;
+pub mod merge;
+pub mod rotate;
+pub mod set;
+pub mod updatekeys;

@@ -173,6 +173,25 @@ pub fn seal(
     out
 }
 
+/// Writes an edited plaintext back the git-quiet way. Returns `None` when `edited` equals the
+/// opened plaintext (the caller keeps the file byte-identical). Otherwise unchanged values keep
+/// their ciphertext through the IV stash, so only changed values, `lastmodified` and the MAC
+/// differ from the previous file.
+pub fn reseal(opened: &mut Opened, edited: &Branches, output: Store) -> Result<Option<Vec<u8>>> {
+    if edited == &opened.branches.0 {
+        return Ok(None);
+    }
+    let previous_mac = opened.mac.clone();
+    seal(
+        edited,
+        &mut opened.metadata,
+        &mut opened.cipher,
+        Some(&previous_mac),
+        output,
+    )
+    .map(Some)
+}
+
 /// `filestatus`: does the file carry sops metadata with a version and a MAC? Errors only when
 /// the file does not parse in its format.
 pub fn is_encrypted(bytes: &[u8], store: Store) -> Result<bool> {
