@@ -10,6 +10,7 @@ pub mod exec;
 pub mod filestatus;
 pub mod git;
 pub mod merge;
+pub mod modify;
 pub mod rotate;
 pub mod set;
 pub mod updatekeys;

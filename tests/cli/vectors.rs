@@ -36,13 +36,6 @@ const DEVIATIONS: &[(&str, i32, &str)] = &[
     ("cli.encrypt-maconly-flag", 0, "same"),
 ];
 
-/// sops verbs that arrive with a later issue (exec-env/exec-file: issue 3).
-const PENDING: &[&str] = &[
-    "cli.exec-env",
-    "cli.exec-env-exit",
-    "cli.exec-file",
-    "cli.exec-file-json",
-];
 
 fn manifest() -> Value {
     let text = std::fs::read_to_string(vectors().join("manifest.json")).expect("manifest.json");
@@ -402,9 +395,6 @@ fn cli_behaviour_matches_sops() {
     let mut failures = Vec::new();
     for c in &all {
         let id = s(&c["id"]);
-        if PENDING.contains(&id) {
-            continue;
-        }
         let cwd = c["cwd"].as_str().map_or(dir.clone(), |d| dir.join(d));
         let stdin = c["stdin_file"]
             .as_str()

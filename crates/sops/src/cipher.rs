@@ -306,6 +306,11 @@ pub struct Cipher {
 }
 
 impl Cipher {
+    /// The data key (for re-wrapping it to new recipients).
+    pub fn data_key(&self) -> &DataKey {
+        &self.key
+    }
+
     /// A cipher for `key` with an empty stash.
     pub fn new(key: DataKey) -> Self {
         Cipher {

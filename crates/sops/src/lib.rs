@@ -16,6 +16,7 @@ pub mod gofmt;
 pub mod keys;
 pub mod metadata;
 pub mod path;
+pub mod rekey;
 pub mod shamir;
 pub mod store;
 pub mod tree;

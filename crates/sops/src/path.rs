@@ -109,9 +109,132 @@ pub fn lookup(branch: &Branch, steps: &[Step]) -> Result<Value> {
     Ok(current)
 }
 
+/// Sets the value at `steps`, creating missing maps on the way (sops' `Set`). An index past
+/// the end of a list appends; an index into something that is not a list replaces it with a
+/// one-element list.
+pub fn set(branch: &mut Branch, steps: &[Step], value: Value) -> Result<()> {
+    let Some((first, rest)) = steps.split_first() else {
+        return Err(Error::InvalidTreePath("empty path".into()));
+    };
+    let Step::Key(key) = first else {
+        return Err(Error::InvalidTreePath(format!(
+            "{first}: the top level is a map, the first step must be a key"
+        )));
+    };
+    if branch.get(key).is_none() {
+        branch.push(key.clone(), Value::Null);
+    }
+    let slot = branch.get_mut(key).expect("just inserted");
+    set_in(slot, rest, value);
+    Ok(())
+}
+
+fn set_in(slot: &mut Value, steps: &[Step], value: Value) {
+    let Some((step, rest)) = steps.split_first() else {
+        *slot = value;
+        return;
+    };
+    match step {
+        Step::Key(k) => {
+            if !matches!(slot, Value::Map(_)) {
+                *slot = Value::Map(Branch::new());
+            }
+            let Value::Map(b) = slot else { unreachable!("made a map above") };
+            if b.get(k).is_none() {
+                b.push(k.clone(), Value::Null);
+            }
+            set_in(b.get_mut(k).expect("just inserted"), rest, value);
+        }
+        Step::Index(i) => {
+            if !matches!(slot, Value::List(_)) {
+                *slot = Value::List(Vec::new());
+            }
+            let Value::List(items) = slot else { unreachable!("made a list above") };
+            let at = (*i).min(items.len());
+            if at == items.len() {
+                items.push(Value::Null);
+            }
+            set_in(&mut items[at], rest, value);
+        }
+    }
+}
+
+/// Removes the key or list item at `steps` (sops' `Unset`). Comments stay where they were.
+pub fn unset(branch: &mut Branch, steps: &[Step]) -> Result<()> {
+    let Some((last, parents)) = steps.split_last() else {
+        return Err(Error::InvalidTreePath("empty path".into()));
+    };
+    // Work on the branch as a map value, and always put it back.
+    let mut root = Value::Map(std::mem::take(branch));
+    let removed = unset_in(&mut root, parents, last);
+    let Value::Map(b) = root else { unreachable!("root stays a map") };
+    *branch = b;
+    if removed {
+        Ok(())
+    } else {
+        Err(Error::PathNotFound(
+            steps.iter().map(Step::to_string).collect(),
+        ))
+    }
+}
+
+fn unset_in(current: &mut Value, parents: &[Step], last: &Step) -> bool {
+    if let Some((step, rest)) = parents.split_first() {
+        let next = match (step, current) {
+            (Step::Key(k), Value::Map(b)) => b.get_mut(k),
+            (Step::Index(i), Value::List(items)) => items.get_mut(*i),
+            _ => None,
+        };
+        return next.is_some_and(|v| unset_in(v, rest, last));
+    }
+    match (last, current) {
+        (Step::Key(k), Value::Map(b)) => b.remove_all(k),
+        (Step::Index(i), Value::List(items)) if *i < items.len() => {
+            items.remove(*i);
+            true
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_creates_and_replaces() {
+        let mut b = Branch::new();
+        set(&mut b, &parse(r#"["a"]["b"]"#).unwrap(), Value::Int(1)).unwrap();
+        set(&mut b, &parse(r#"["a"]["c"][5]"#).unwrap(), Value::Bool(true)).unwrap();
+        set(&mut b, &parse(r#"["a"]["b"]"#).unwrap(), Value::Int(2)).unwrap();
+        assert_eq!(
+            lookup(&b, &parse(r#"["a"]["b"]"#).unwrap()).unwrap(),
+            Value::Int(2)
+        );
+        assert_eq!(
+            lookup(&b, &parse(r#"["a"]["c"]"#).unwrap()).unwrap(),
+            Value::List(vec![Value::Bool(true)])
+        );
+        assert!(set(&mut b, &parse("[0]").unwrap(), Value::Null).is_err());
+    }
+
+    #[test]
+    fn unset_removes_keys_and_items() {
+        let mut b = Branch::new();
+        set(&mut b, &parse(r#"["a"]["b"]"#).unwrap(), Value::Int(1)).unwrap();
+        set(&mut b, &parse(r#"["a"]["l"][0]"#).unwrap(), Value::Int(1)).unwrap();
+        set(&mut b, &parse(r#"["a"]["l"][1]"#).unwrap(), Value::Int(2)).unwrap();
+        unset(&mut b, &parse(r#"["a"]["l"][0]"#).unwrap()).unwrap();
+        assert_eq!(
+            lookup(&b, &parse(r#"["a"]["l"]"#).unwrap()).unwrap(),
+            Value::List(vec![Value::Int(2)])
+        );
+        unset(&mut b, &parse(r#"["a"]["b"]"#).unwrap()).unwrap();
+        assert!(unset(&mut b, &parse(r#"["a"]["b"]"#).unwrap()).is_err());
+        assert!(unset(&mut b, &parse(r#"["x"]["y"]"#).unwrap()).is_err());
+        unset(&mut b, &parse(r#"["a"]"#).unwrap()).unwrap();
+        assert!(b.is_empty());
+    }
 
     #[test]
     fn parsing() {

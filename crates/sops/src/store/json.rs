@@ -255,6 +255,22 @@ pub fn parse(bytes: &[u8]) -> Result<Branch> {
     }
 }
 
+/// Parses one JSON value of any kind (the VALUE of `secrets set`).
+pub fn parse_value(bytes: &[u8]) -> Result<Value> {
+    let mut p = Parser {
+        s: bytes,
+        pos: 0,
+        depth: 0,
+    };
+    p.ws();
+    let v = p.value()?;
+    p.ws();
+    if p.pos != bytes.len() {
+        return Err(Error::parse(FORMAT, "unexpected data after the value"));
+    }
+    Ok(v)
+}
+
 /// Writes `s` as a Go `encoding/json` string literal (invalid UTF-8 becomes U+FFFD).
 pub fn quote(out: &mut String, bytes: &[u8]) {
     out.push('"');
