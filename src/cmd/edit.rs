@@ -180,7 +180,7 @@ fn edit_until_valid(
         };
         if header::supports_comments(format) {
             let mut next = Zeroizing::new(header::notes(&format!(
-                "error: {error}\nfix the content below and save again; quit without saving to give up"
+                "error: {error}\n(line numbers do not count the `# secrets` lines)\nfix the content below and save again; quit without saving to give up"
             )).into_bytes());
             next.extend_from_slice(&header::strip_notes(&edited));
             shown = next;
