@@ -5,5 +5,8 @@ use crate::report::{code, Failure};
 
 /// Runs the verb.
 pub fn run(_ctx: &Context, _args: &crate::cli::EditArgs) -> Result<u8, Failure> {
-    Err(Failure::new(code::GENERIC, anyhow::anyhow!("not implemented yet")))
+    Err(Failure::new(
+        code::GENERIC,
+        anyhow::anyhow!("not implemented yet"),
+    ))
 }

@@ -5,10 +5,16 @@ use crate::report::{code, Failure};
 
 /// Runs the verb.
 pub fn run_env(_ctx: &Context, _args: &crate::cli::ExecEnvArgs) -> Result<u8, Failure> {
-    Err(Failure::new(code::GENERIC, anyhow::anyhow!("not implemented yet")))
+    Err(Failure::new(
+        code::GENERIC,
+        anyhow::anyhow!("not implemented yet"),
+    ))
 }
 
 /// Runs the verb.
 pub fn run_file(_ctx: &Context, _args: &crate::cli::ExecFileArgs) -> Result<u8, Failure> {
-    Err(Failure::new(code::GENERIC, anyhow::anyhow!("not implemented yet")))
+    Err(Failure::new(
+        code::GENERIC,
+        anyhow::anyhow!("not implemented yet"),
+    ))
 }

@@ -5,10 +5,16 @@ use crate::report::{code, Failure};
 
 /// Runs the verb.
 pub fn run_set(_ctx: &Context, _args: &crate::cli::SetArgs) -> Result<u8, Failure> {
-    Err(Failure::new(code::GENERIC, anyhow::anyhow!("not implemented yet")))
+    Err(Failure::new(
+        code::GENERIC,
+        anyhow::anyhow!("not implemented yet"),
+    ))
 }
 
 /// Runs the verb.
 pub fn run_unset(_ctx: &Context, _args: &crate::cli::UnsetArgs) -> Result<u8, Failure> {
-    Err(Failure::new(code::GENERIC, anyhow::anyhow!("not implemented yet")))
+    Err(Failure::new(
+        code::GENERIC,
+        anyhow::anyhow!("not implemented yet"),
+    ))
 }

@@ -2,6 +2,7 @@
 //! against the real `sops` binary itself (always run; a missing sops is a failure).
 
 mod behaviour;
+mod git;
 mod interop;
 mod util;
 mod vectors;
