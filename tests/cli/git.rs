@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::util::{key, run, secrets, sops, Run, ALICE};
+use crate::util::{key, run, secrets, sops, Run, ALICE, BOB};
 
 const PLAIN: &str = "\
 # database settings
@@ -336,4 +336,65 @@ fn merge_driver_without_a_key_leaves_ours_untouched() {
         r.stderr_text()
     );
     assert_eq!(std::fs::read(&ours).unwrap(), before);
+}
+
+#[test]
+fn recipients_changed_on_one_branch_are_kept() {
+    let repo = Repo::new();
+    repo.setup_and_commit();
+    repo.git_ok(&["checkout", "-q", "-b", "feature"]);
+    std::fs::write(
+        repo.root.join(".sops.yaml"),
+        format!("creation_rules:\n  - path_regex: \\.sops\\.yaml$\n    age: {ALICE},{BOB}\n"),
+    )
+    .unwrap();
+    repo.sops_ok(&["updatekeys", "-y", "s.sops.yaml"]);
+    repo.commit_all("feature adds bob");
+    repo.git_ok(&["checkout", "-q", "main"]);
+    repo.set("alpha", "alpha-from-main");
+    repo.commit_all("main changes alpha");
+
+    let r = repo.git(&["merge", "--no-edit", "feature"]);
+    assert_eq!(r.code, 0, "merge failed: {}", r.stderr_text());
+    let merged = repo.read("s.sops.yaml");
+    assert!(merged.contains(BOB), "bob's recipient was lost:\n{merged}");
+    // Bob can read the merged value.
+    let r = run(
+        &sops(),
+        &["decrypt", "s.sops.yaml"],
+        &repo.root,
+        &[(
+            "SOPS_AGE_KEY_FILE".into(),
+            key("bob.txt").display().to_string(),
+        )],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr_text());
+    assert!(String::from_utf8_lossy(&r.stdout).contains("alpha: alpha-from-main"));
+}
+
+#[test]
+fn file_added_on_both_branches_merges_against_an_empty_base() {
+    let repo = Repo::new();
+    repo.setup_and_commit();
+    repo.git_ok(&["rm", "-q", "s.sops.yaml"]);
+    repo.commit_all("remove");
+    let add = |plain: &str| {
+        std::fs::write(repo.root.join("s.sops.yaml"), plain).unwrap();
+        repo.sops_ok(&["encrypt", "-i", "s.sops.yaml"]);
+    };
+    repo.git_ok(&["checkout", "-q", "-b", "feature"]);
+    add("shared: same-value\nfeature_only: f-value\n");
+    repo.commit_all("feature adds");
+    repo.git_ok(&["checkout", "-q", "main"]);
+    add("shared: same-value\nmain_only: m-value\n");
+    repo.commit_all("main adds");
+
+    let r = repo.git(&["merge", "--no-edit", "feature"]);
+    assert_eq!(r.code, 0, "merge failed: {}", r.stderr_text());
+    let plain = repo.sops_ok(&["decrypt", "s.sops.yaml"]);
+    assert_eq!(
+        String::from_utf8_lossy(&plain.stdout),
+        "shared: same-value\nmain_only: m-value\nfeature_only: f-value\n"
+    );
 }
