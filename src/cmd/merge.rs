@@ -75,26 +75,16 @@ pub fn run(ctx: &Context, args: &MergeDriverArgs) -> Result<u8, Failure> {
     let empty = Branches::new();
     let base_tree = base.as_ref().map(|b| &b.branches.0).unwrap_or(&empty);
 
-    // Recipients and encryption settings: take the side that changed them.
-    let (pb, po, pt) = (
-        base.as_ref().map(|b| policy(&b.metadata)),
-        policy(&ours.metadata),
-        policy(&theirs.metadata),
-    );
-    let take_theirs_metadata = if po == pt || pb.as_ref() == Some(&pt) {
-        false
-    } else if pb.as_ref() == Some(&po) {
-        true
-    } else {
-        return Err(Failure::new(
+    let take_theirs_metadata = choose_metadata(base.as_ref(), &ours, &theirs).map_err(|what| {
+        Failure::new(
             code::GENERIC,
-            anyhow!(
-                "cannot merge {shown}: recipients or encryption settings were changed differently \
-                 on both branches; the file was left as ours"
-            ),
+            anyhow!("cannot merge {shown}: {what}; the file was left as ours"),
         )
-        .hint("resolve by hand: keep one version, apply the other side's value changes with `secrets edit`, then `secrets updatekeys`"));
-    };
+        .hint(
+            "resolve by hand: keep one version, apply the other side's value changes with \
+             `secrets edit`, then `secrets updatekeys` or `secrets rotate`",
+        )
+    })?;
 
     let merged = merge(base_tree, &ours.branches.0, &theirs.branches.0);
     for n in &merged.notes {
@@ -152,6 +142,39 @@ pub fn run(ctx: &Context, args: &MergeDriverArgs) -> Result<u8, Failure> {
         conflicts::clear_in(dir, rel);
     }
     Ok(0)
+}
+
+/// Whose metadata (recipients, settings, data key) the result keeps: `Ok(true)` for theirs.
+/// The side that changed it wins; a change on both sides, differently, is an error naming what.
+/// A data key replaced on one side (`rotate`) also wins, so a rotation is never undone.
+fn choose_metadata(
+    base: Option<&Opened>,
+    ours: &Opened,
+    theirs: &Opened,
+) -> Result<bool, &'static str> {
+    let (po, pt) = (policy(&ours.metadata), policy(&theirs.metadata));
+    let pb = base.map(|b| policy(&b.metadata));
+    // Compared in place: no copies of key material.
+    let same_key = |a: &Opened, b: &Opened| a.cipher.key().expose() == b.cipher.key().expose();
+    // Which side replaced the data key, if exactly one did.
+    let differ = !same_key(ours, theirs);
+    let theirs_rotated = differ && base.is_some_and(|b| same_key(b, ours));
+    let ours_rotated = differ && base.is_some_and(|b| same_key(b, theirs));
+    if po == pt {
+        Ok(theirs_rotated)
+    } else if pb.as_ref() == Some(&pt) {
+        if theirs_rotated {
+            return Err("our branch changed the recipients or encryption settings while theirs rotated the data key");
+        }
+        Ok(false)
+    } else if pb.as_ref() == Some(&po) {
+        if ours_rotated {
+            return Err("their branch changed the recipients or encryption settings while ours rotated the data key");
+        }
+        Ok(true)
+    } else {
+        Err("recipients or encryption settings were changed differently on both branches")
+    }
 }
 
 /// What decides how values are encrypted and for whom: recipients per group, the Shamir

@@ -398,3 +398,60 @@ fn file_added_on_both_branches_merges_against_an_empty_base() {
         "shared: same-value\nmain_only: m-value\nfeature_only: f-value\n"
     );
 }
+
+#[test]
+fn a_rotation_on_one_branch_is_not_undone() {
+    let repo = Repo::new();
+    repo.setup_and_commit();
+    repo.git_ok(&["checkout", "-q", "-b", "feature"]);
+    repo.sops_ok(&["rotate", "-i", "s.sops.yaml"]);
+    repo.commit_all("feature rotates the data key");
+    let rotated = repo.read("s.sops.yaml");
+    repo.git_ok(&["checkout", "-q", "main"]);
+    repo.set("alpha", "alpha-from-main");
+    repo.commit_all("main changes alpha");
+
+    let r = repo.git(&["merge", "--no-edit", "feature"]);
+    assert_eq!(r.code, 0, "merge failed: {}", r.stderr_text());
+    let merged = repo.read("s.sops.yaml");
+    // Values untouched by main keep the rotated ciphertext (the new data key).
+    assert_eq!(line_of(&merged, "bravo"), line_of(&rotated, "bravo"));
+    let plain = repo.sops_ok(&["decrypt", "s.sops.yaml"]);
+    assert!(String::from_utf8_lossy(&plain.stdout).contains("alpha: alpha-from-main"));
+}
+
+#[test]
+fn recipients_changed_differently_on_both_branches_conflict() {
+    let repo = Repo::new();
+    repo.setup_and_commit();
+    let rules = |extra: &str| {
+        std::fs::write(
+            repo.root.join(".sops.yaml"),
+            format!("creation_rules:\n  - path_regex: \\.sops\\.yaml$\n    age: {ALICE},{extra}\n"),
+        )
+        .unwrap();
+        repo.sops_ok(&["updatekeys", "-y", "s.sops.yaml"]);
+    };
+    repo.git_ok(&["checkout", "-q", "-b", "feature"]);
+    rules(BOB);
+    repo.commit_all("feature adds bob");
+    repo.git_ok(&["checkout", "-q", "main"]);
+    let carol = std::fs::read_to_string(key("carol.txt")).unwrap();
+    let carol = carol
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_string();
+    rules(&carol);
+    repo.commit_all("main adds carol");
+    let ours = repo.read("s.sops.yaml");
+
+    let r = repo.git(&["merge", "--no-edit", "feature"]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr_text().contains("changed differently"),
+        "{}",
+        r.stderr_text()
+    );
+    assert_eq!(repo.read("s.sops.yaml"), ours);
+}
