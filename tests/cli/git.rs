@@ -455,3 +455,63 @@ fn recipients_changed_differently_on_both_branches_conflict() {
     );
     assert_eq!(repo.read("s.sops.yaml"), ours);
 }
+
+#[test]
+fn merge_driver_handles_json_and_passes_plain_files_to_git() {
+    let repo = Repo::new();
+    std::fs::remove_file(repo.root.join(".sops.yaml")).unwrap();
+    let base = repo.root.join("c.sops.json");
+    std::fs::write(&base, "{\"x\": \"one\", \"y\": \"two\"}\n").unwrap();
+    repo.sops_ok(&["encrypt", "-i", "--age", ALICE, "c.sops.json"]);
+    let copy = |name: &str, k: &str, v: &str| {
+        let p = repo.root.join(name);
+        std::fs::copy(&base, &p).unwrap();
+        let (p, k, v) = (
+            p.display().to_string(),
+            format!("[\"{k}\"]"),
+            format!("\"{v}\""),
+        );
+        // sops picks the store from the name; these copies have none.
+        repo.sops_ok(&[
+            "set",
+            "--input-type",
+            "json",
+            "--output-type",
+            "json",
+            &p,
+            &k,
+            &v,
+        ]);
+        p
+    };
+    let ours = copy("ours.tmp", "x", "one-ours");
+    let theirs = copy("theirs.tmp", "y", "two-theirs");
+    let b = base.display().to_string();
+    let r = repo.secrets(&["merge-driver", &b, &ours, &theirs, "c.sops.json"], true);
+    assert_eq!(r.code, 0, "{}", r.stderr_text());
+    let r = repo.sops_ok(&[
+        "decrypt",
+        "--input-type",
+        "json",
+        "--output-type",
+        "json",
+        &ours,
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(v, serde_json::json!({"x": "one-ours", "y": "two-theirs"}));
+
+    // Not sops files at all: git's own line merge.
+    let write = |name: &str, text: &str| {
+        let p = repo.root.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let (b, o, t) = (
+        write("b.txt", "1\n2\n3\n"),
+        write("o.txt", "1x\n2\n3\n"),
+        write("t.txt", "1\n2\n3x\n"),
+    );
+    let r = repo.secrets(&["merge-driver", &b, &o, &t, "notes.txt"], true);
+    assert_eq!(r.code, 0, "{}", r.stderr_text());
+    assert_eq!(std::fs::read_to_string(&o).unwrap(), "1x\n2\n3x\n");
+}
