@@ -13,7 +13,12 @@ fuzz_target!(|data: &[u8]| {
             // sops 3.11 writes a `<<` key as `!!merge <<: value` and then refuses to read its own
             // output unless the value is a map (checked against the real sops binary); the
             // library reproduces that byte for byte, so such trees are exempt from the check.
-            if store.load_plain(&out).is_err() && !branches.iter().any(has_merge_key) {
+            // Likewise go-yaml writes a multi-line string that starts with a space or a line
+            // break inside a list as `- |4` and cannot read that back (checked with sops 3.11).
+            if store.load_plain(&out).is_err()
+                && !branches.iter().any(has_merge_key)
+                && !branches.iter().any(has_indicator_literal)
+            {
                 panic!(
                     "yaml: emitted plaintext does not parse again: {}\ninput: {:?}\noutput: {:?}",
                     store.load_plain(&out).unwrap_err(),
@@ -25,6 +30,18 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = store.load_encrypted(data);
 });
+
+fn has_indicator_literal(b: &Branch) -> bool {
+    fn value(v: &Value) -> bool {
+        match v {
+            Value::Str(s) => s.contains('\n') && s.starts_with([' ', '\n']),
+            Value::Map(b) => has_indicator_literal(b),
+            Value::List(items) => items.iter().any(value),
+            _ => false,
+        }
+    }
+    b.0.iter().any(|item| matches!(item, Item::Entry(_, v) if value(v)))
+}
 
 fn has_merge_key(b: &Branch) -> bool {
     b.0.iter().any(|item| match item {

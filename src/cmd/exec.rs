@@ -96,7 +96,9 @@ pub fn run_env(ctx: &Context, args: &ExecEnvArgs) -> Result<u8, Failure> {
     let mut skipped = Vec::new();
     if let Some(first) = opened.branches.0.first() {
         for item in &first.0 {
-            let Item::Entry(key, value) = item else { continue };
+            let Item::Entry(key, value) = item else {
+                continue;
+            };
             match env_text(value) {
                 Some(text) if !key.is_empty() && !key.contains(['=', '\0']) => {
                     if text.contains('\0') {
@@ -119,7 +121,10 @@ pub fn run_env(ctx: &Context, args: &ExecEnvArgs) -> Result<u8, Failure> {
     if args.same_process {
         // Only returns on failure.
         let err = cmd.exec();
-        return Err(Failure::new(code::GENERIC, anyhow!("cannot run /bin/sh: {err}")));
+        return Err(Failure::new(
+            code::GENERIC,
+            anyhow!("cannot run /bin/sh: {err}"),
+        ));
     }
     wait(cmd, args.common.background)
 }

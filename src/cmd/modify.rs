@@ -27,7 +27,11 @@ pub struct Target {
 }
 
 /// Reads and decrypts `path` (MAC verified).
-pub fn open_target(ctx: &Context, path: &Path, input_type: Option<&str>) -> Result<Target, Failure> {
+pub fn open_target(
+    ctx: &Context,
+    path: &Path,
+    input_type: Option<&str>,
+) -> Result<Target, Failure> {
     let format = input_type
         .and_then(Format::from_name)
         .unwrap_or_else(|| Format::from_path(path));

@@ -80,13 +80,20 @@ pub fn run_unset(ctx: &Context, args: &UnsetArgs) -> Result<u8, Failure> {
     let mut target = open_target(ctx, &args.file, args.input_type.as_deref())?;
     let mut edited = target.opened.branches.0.clone();
     let Some(first) = edited.first_mut() else {
-        return Err(Failure::new(code::GENERIC, anyhow!("the file has no document")));
+        return Err(Failure::new(
+            code::GENERIC,
+            anyhow!("the file has no document"),
+        ));
     };
     match path::unset(first, &steps) {
         Ok(()) => finish(&mut target, edited, &args.index),
         Err(_) if args.idempotent => {
             secrets_sops::tree::SecretBranches(edited);
-            eprintln!("secrets: {} is not in {}; nothing to do", args.index, args.file.display());
+            eprintln!(
+                "secrets: {} is not in {}; nothing to do",
+                args.index,
+                args.file.display()
+            );
             Ok(0)
         }
         Err(e) => {

@@ -20,8 +20,9 @@ use crate::report::{classify, code, exit_code, warn, Failure, Phase};
 /// Runs `updatekeys`.
 pub fn run(ctx: &Context, args: &UpdatekeysArgs) -> Result<u8, Failure> {
     let config = ctx.config.as_ref().ok_or_else(|| {
-        Failure::new(code::GENERIC, anyhow!("no .sops.yaml found"))
-            .hint("updatekeys applies the creation rules of .sops.yaml; create one or pass --config")
+        Failure::new(code::GENERIC, anyhow!("no .sops.yaml found")).hint(
+            "updatekeys applies the creation rules of .sops.yaml; create one or pass --config",
+        )
     })?;
     let files = if args.all {
         let mut found = args.files.clone();
@@ -76,14 +77,18 @@ fn rule_files(ctx: &Context, config: &Config) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![root];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         let mut entries: Vec<_> = entries.flatten().collect();
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
             let name = entry.file_name();
             let name = name.to_string_lossy();
             let path = entry.path();
-            let Ok(kind) = entry.file_type() else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             if kind.is_dir() {
                 if !name.starts_with('.') && name != "target" && name != "node_modules" {
                     stack.push(path);
@@ -102,7 +107,9 @@ fn rule_files(ctx: &Context, config: &Config) -> Vec<PathBuf> {
 }
 
 fn looks_encrypted(path: &Path) -> bool {
-    let Ok(bytes) = std::fs::read(path) else { return false };
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
     is_encrypted(&bytes, Store::new(Format::from_path(path))).unwrap_or(false)
 }
 
@@ -133,7 +140,10 @@ fn update_one(
         .map_err(|e| classify(e, Phase::Decrypt))?;
     let plan = rekey::diff(&md, &rule.key_groups, rule.shamir_threshold);
     if plan.is_empty() {
-        eprintln!("secrets: {}: recipients already match .sops.yaml", file.display());
+        eprintln!(
+            "secrets: {}: recipients already match .sops.yaml",
+            file.display()
+        );
         return Ok(false);
     }
     let rotates = !plan.removed.is_empty() || plan.regrouped;

@@ -3,6 +3,7 @@
 
 mod behaviour;
 mod edit;
+mod git;
 mod interop;
 mod util;
 mod vectors;

@@ -36,7 +36,6 @@ const DEVIATIONS: &[(&str, i32, &str)] = &[
     ("cli.encrypt-maconly-flag", 0, "same"),
 ];
 
-
 fn manifest() -> Value {
     let text = std::fs::read_to_string(vectors().join("manifest.json")).expect("manifest.json");
     serde_json::from_str(&text).expect("valid manifest")

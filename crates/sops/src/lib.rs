@@ -14,6 +14,7 @@ pub mod error;
 pub mod file;
 pub mod gofmt;
 pub mod keys;
+pub mod merge;
 pub mod metadata;
 pub mod path;
 pub mod rekey;

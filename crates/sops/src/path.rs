@@ -139,7 +139,9 @@ fn set_in(slot: &mut Value, steps: &[Step], value: Value) {
             if !matches!(slot, Value::Map(_)) {
                 *slot = Value::Map(Branch::new());
             }
-            let Value::Map(b) = slot else { unreachable!("made a map above") };
+            let Value::Map(b) = slot else {
+                unreachable!("made a map above")
+            };
             if b.get(k).is_none() {
                 b.push(k.clone(), Value::Null);
             }
@@ -149,7 +151,9 @@ fn set_in(slot: &mut Value, steps: &[Step], value: Value) {
             if !matches!(slot, Value::List(_)) {
                 *slot = Value::List(Vec::new());
             }
-            let Value::List(items) = slot else { unreachable!("made a list above") };
+            let Value::List(items) = slot else {
+                unreachable!("made a list above")
+            };
             let at = (*i).min(items.len());
             if at == items.len() {
                 items.push(Value::Null);
@@ -167,7 +171,9 @@ pub fn unset(branch: &mut Branch, steps: &[Step]) -> Result<()> {
     // Work on the branch as a map value, and always put it back.
     let mut root = Value::Map(std::mem::take(branch));
     let removed = unset_in(&mut root, parents, last);
-    let Value::Map(b) = root else { unreachable!("root stays a map") };
+    let Value::Map(b) = root else {
+        unreachable!("root stays a map")
+    };
     *branch = b;
     if removed {
         Ok(())
@@ -205,7 +211,12 @@ mod tests {
     fn set_creates_and_replaces() {
         let mut b = Branch::new();
         set(&mut b, &parse(r#"["a"]["b"]"#).unwrap(), Value::Int(1)).unwrap();
-        set(&mut b, &parse(r#"["a"]["c"][5]"#).unwrap(), Value::Bool(true)).unwrap();
+        set(
+            &mut b,
+            &parse(r#"["a"]["c"][5]"#).unwrap(),
+            Value::Bool(true),
+        )
+        .unwrap();
         set(&mut b, &parse(r#"["a"]["b"]"#).unwrap(), Value::Int(2)).unwrap();
         assert_eq!(
             lookup(&b, &parse(r#"["a"]["b"]"#).unwrap()).unwrap(),

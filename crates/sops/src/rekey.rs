@@ -120,7 +120,12 @@ fn regroup(md: &Metadata, target: &[Vec<String>], threshold: usize) -> Metadata 
 /// Applies a recipient plan to an opened file. With no removal and no regrouping, the data key
 /// and all values stay as they are and only new blocks are added (the MAC and `lastmodified` are
 /// unchanged). Otherwise a new data key is generated and every value re-encrypted.
-pub fn apply(opened: &mut Opened, target: &[Vec<String>], threshold: usize, output: Store) -> Result<Vec<u8>> {
+pub fn apply(
+    opened: &mut Opened,
+    target: &[Vec<String>],
+    threshold: usize,
+    output: Store,
+) -> Result<Vec<u8>> {
     if target.iter().all(Vec::is_empty) {
         return Err(Error::NoKeys);
     }
@@ -244,6 +249,9 @@ mod tests {
             .age_keys()
             .map(|a| (a.recipient.clone(), a.enc.clone()))
             .collect();
-        assert_eq!(keys, [("b".into(), "x".into()), ("c".into(), String::new())]);
+        assert_eq!(
+            keys,
+            [("b".into(), "x".into()), ("c".into(), String::new())]
+        );
     }
 }
