@@ -19,7 +19,15 @@ fn run(cli: cli::Cli) -> Result<u8, report::Failure> {
     if let Command::Demo(args) = &cli.command {
         return cmd::demo::run(args);
     }
-    let ctx = cmd::context::Context::new(cli.config.as_deref(), cli.verbose)?;
+    let lenient = matches!(
+        cli.command,
+        Command::Git(cli::GitCommand::Textconv(_)) | Command::MergeDriver(_)
+    );
+    let ctx = if lenient {
+        cmd::context::Context::new_lenient(cli.config.as_deref(), cli.verbose)?
+    } else {
+        cmd::context::Context::new(cli.config.as_deref(), cli.verbose)?
+    };
     match &cli.command {
         Command::Encrypt(a) => cmd::encrypt::run(&ctx, a),
         Command::Decrypt(a) => cmd::decrypt::run(&ctx, a),

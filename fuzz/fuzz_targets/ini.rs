@@ -26,12 +26,15 @@ fuzz_target!(|data: &[u8]| {
 /// Text that gopkg.in/ini.v1's writer (and so sops 3.11, byte for byte) cannot write in a
 /// form it reads back, checked against the real sops binary: `""` anywhere (the writer never
 /// escapes quotes; the value `"""` is written bare and `""x ` is written `"""x "`, both re-read
-/// as unclosed multi-line values), or a key needing backtick quotes that holds a backtick.
+/// as unclosed multi-line values), a key needing backtick quotes that holds a backtick, or a key
+/// starting with `[`.
 fn unwritable(b: &Branch) -> bool {
     b.0.iter().any(|item| match item {
         Item::Entry(k, v) => {
             k.contains("\"\"")
                 || (k.contains('`') && k.contains(['"', '=', ':']))
+                // Written bare, so it reads back as a section header (sops 3.11 too).
+                || k.trim_start().starts_with('[')
                 || value_unwritable(v)
         }
         Item::Comment(_) => false,

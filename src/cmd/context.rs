@@ -55,6 +55,28 @@ impl Context {
         })
     }
 
+    /// Like [`Context::new`], but a broken `.sops.yaml` is only a warning: `git diff` (textconv)
+    /// must keep working in a repository whose config is being edited.
+    pub fn new_lenient(explicit: Option<&Path>, verbose: bool) -> Result<Context, Failure> {
+        match Context::new(explicit, verbose) {
+            Ok(ctx) => Ok(ctx),
+            Err(f) => {
+                warn(&format!("ignoring .sops.yaml: {:#}", f.error));
+                let cwd = std::env::current_dir().map_err(|e| {
+                    Failure::new(
+                        code::GENERIC,
+                        anyhow!("cannot read the working directory: {e}"),
+                    )
+                })?;
+                Ok(Context {
+                    cwd,
+                    config: None,
+                    verbose,
+                })
+            }
+        }
+    }
+
     /// Store settings from `stores:` (defaults without a config), with `--indent` on top.
     pub fn store_config(&self, indent: Option<i64>) -> Result<StoreConfig, Failure> {
         let mut c = self.config.as_ref().map(|c| c.stores).unwrap_or_default();
