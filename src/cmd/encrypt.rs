@@ -5,10 +5,10 @@ use secrets_sops::config::CreationRule;
 use std::path::Path;
 
 use secrets_sops::file::{encrypt_bytes, new_metadata, open, reseal, EncryptSpec};
-use secrets_sops::rekey;
-use secrets_sops::tree::SecretBranches;
 use secrets_sops::keys::split_recipient_list;
 use secrets_sops::metadata::EncryptionOptions;
+use secrets_sops::rekey;
+use secrets_sops::tree::SecretBranches;
 
 use crate::cli::{EncryptArgs, EncryptionFlags};
 use crate::cmd::context::{deliver, resolve_io, Context, Io};
