@@ -9,7 +9,11 @@ use crate::util::{key_env, run, secrets, sops, ALICE};
 fn git(dir: &Path, args: &[&str]) {
     let r = run(
         Path::new("git"),
-        &[&["-c", "user.name=t", "-c", "user.email=t@example.invalid"], args].concat(),
+        &[
+            &["-c", "user.name=t", "-c", "user.email=t@example.invalid"],
+            args,
+        ]
+        .concat(),
         dir,
         &[("GIT_CONFIG_NOSYSTEM".into(), "1".into())],
         None,
@@ -51,7 +55,10 @@ fn encrypt_in_place_over_the_committed_version_is_quiet() {
     std::fs::write(dir.join("s.yaml"), plain).unwrap();
     let r = run(&secrets(), &["encrypt", "-i", "s.yaml"], dir, &env, None);
     assert_eq!(r.code, 0, "{}", r.stderr_text());
-    assert_eq!(std::fs::read_to_string(dir.join("s.yaml")).unwrap(), committed);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("s.yaml")).unwrap(),
+        committed
+    );
 
     // One value changed: that line, lastmodified and mac at most.
     std::fs::write(dir.join("s.yaml"), plain.replace("pw-one", "pw-two")).unwrap();
@@ -59,8 +66,12 @@ fn encrypt_in_place_over_the_committed_version_is_quiet() {
     assert_eq!(r.code, 0, "{}", r.stderr_text());
     let after = std::fs::read_to_string(dir.join("s.yaml")).unwrap();
     let changed = changed_lines(&committed, &after);
-    assert!(changed.iter().any(|l| l.trim_start().starts_with("password: ENC[")));
-    assert!(changed.iter().any(|l| l.trim_start().starts_with("mac: ENC[")));
+    assert!(changed
+        .iter()
+        .any(|l| l.trim_start().starts_with("password: ENC[")));
+    assert!(changed
+        .iter()
+        .any(|l| l.trim_start().starts_with("mac: ENC[")));
     assert!(
         changed.iter().all(|l| {
             let l = l.trim_start();
@@ -89,6 +100,12 @@ fn encrypt_in_place_without_history_or_key_encrypts_afresh() {
         None,
     );
     assert_eq!(r.code, 0, "{}", r.stderr_text());
-    let r = run(&sops(), &["decrypt", "s.yaml"], dir, &key_env("alice.txt"), None);
+    let r = run(
+        &sops(),
+        &["decrypt", "s.yaml"],
+        dir,
+        &key_env("alice.txt"),
+        None,
+    );
     assert_eq!(String::from_utf8(r.stdout).unwrap(), "a: 1\n");
 }
