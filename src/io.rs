@@ -57,6 +57,9 @@ impl Input {
 /// Writes `bytes` to `path` atomically. New files get `new_mode` (Unix permission bits);
 /// existing files keep theirs.
 pub fn write_atomic(path: &Path, bytes: &[u8], new_mode: u32) -> anyhow::Result<()> {
+    // Write through a symlink (as sops does) instead of replacing the link with a file.
+    let resolved = resolve_symlink(path);
+    let path = resolved.as_path();
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -79,6 +82,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8], new_mode: u32) -> anyhow::Result<
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// The file a symlink points to (following chains); other paths unchanged.
+fn resolve_symlink(path: &Path) -> PathBuf {
+    let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return path.to_path_buf();
+    }
+    if let Ok(p) = fs::canonicalize(path) {
+        return p;
+    }
+    // A dangling link: create its target.
+    match fs::read_link(path) {
+        Ok(target) if target.is_absolute() => target,
+        Ok(target) => path.parent().unwrap_or(Path::new(".")).join(target),
+        Err(_) => path.to_path_buf(),
+    }
 }
 
 #[cfg(unix)]
@@ -132,5 +152,21 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"two");
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn atomic_write_goes_through_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real.yaml");
+        let link = dir.path().join("link.yaml");
+        fs::write(&target, b"one").unwrap();
+        std::os::unix::fs::symlink("real.yaml", &link).unwrap();
+        write_atomic(&link, b"two", 0o600).unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read(&target).unwrap(), b"two");
     }
 }

@@ -2,8 +2,10 @@
 //! against the real `sops` binary itself (always run; a missing sops is a failure).
 
 mod behaviour;
+mod daily;
 mod edit;
 mod git;
 mod interop;
+mod quiet;
 mod util;
 mod vectors;
