@@ -1,0 +1,1 @@
+//! Running rules over text. Stub: arrives with the rules work.
