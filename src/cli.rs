@@ -52,6 +52,49 @@ pub enum Command {
     MergeDriver(MergeDriverArgs),
     /// Run a self-contained tour in a temporary directory: keys, encrypt, decrypt, sops interop.
     Demo(DemoArgs),
+    /// Find plaintext secrets: staged changes, history, files; enforces .sops.yaml encryption.
+    Scan(ScanArgs),
+    /// Install or remove the pre-commit hook that runs `secrets scan --staged`.
+    #[command(subcommand)]
+    Hook(HookCommand),
+}
+
+/// `secrets scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan (`-` = standard input); default: the current directory.
+    pub paths: Vec<PathBuf>,
+    /// Scan the staged changes (the git index, not the working tree).
+    #[arg(long, conflicts_with_all = ["paths", "history"])]
+    pub staged: bool,
+    /// Scan every blob added in a revision range (`A..B`, `REV`; default: all of HEAD).
+    #[arg(long, value_name = "RANGE", num_args = 0..=1, default_missing_value = "", conflicts_with = "paths")]
+    pub history: Option<String>,
+    /// Output format: human, json, jsonl or sarif.
+    #[arg(long, value_name = "FORMAT", default_value = "human")]
+    pub format: String,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Show secrets in full (never in CI logs).
+    #[arg(long)]
+    pub no_redact: bool,
+    /// Baseline of accepted findings (default: from .secrets.toml, else
+    /// .secrets-baseline.json at the repository root when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write every current finding to this baseline file and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+}
+
+/// `secrets hook ...`.
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Install the pre-commit hook (idempotent; keeps an existing hook as pre-commit.local).
+    Install,
+    /// Remove the pre-commit hook (restores pre-commit.local).
+    Uninstall,
 }
 
 /// Options that choose formats and the file name used for rules.
@@ -383,7 +426,7 @@ pub fn rewrite_legacy(args: Vec<String>) -> Vec<String> {
     let Some(pos) = pos.map(|p| p + 1) else {
         return args;
     };
-    const VERBS: [&str; 13] = [
+    const VERBS: [&str; 15] = [
         "encrypt",
         "decrypt",
         "filestatus",
@@ -397,6 +440,8 @@ pub fn rewrite_legacy(args: Vec<String>) -> Vec<String> {
         "exec-file",
         "git",
         "merge-driver",
+        "scan",
+        "hook",
     ];
     if args[1..pos].iter().any(|a| VERBS.contains(&a.as_str())) {
         return args;

@@ -16,8 +16,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn run(cli: cli::Cli) -> Result<u8, report::Failure> {
     use cli::Command;
-    if let Command::Demo(args) = &cli.command {
-        return cmd::demo::run(args);
+    match &cli.command {
+        Command::Demo(args) => return cmd::demo::run(args),
+        // scan loads .sops.yaml itself: a broken config is exit 2 (error), not 1 (findings).
+        Command::Scan(args) => return cmd::scan::run(cli.config.as_deref(), args),
+        Command::Hook(h) => return cmd::hook::run(h),
+        _ => {}
     }
     let lenient = matches!(
         cli.command,
@@ -41,7 +45,7 @@ fn run(cli: cli::Cli) -> Result<u8, report::Failure> {
         Command::ExecFile(a) => cmd::exec::run_file(&ctx, a),
         Command::Git(g) => cmd::git::run(&ctx, g),
         Command::MergeDriver(a) => cmd::merge::run(&ctx, a),
-        Command::Demo(_) => unreachable!("handled above"),
+        Command::Demo(_) | Command::Scan(_) | Command::Hook(_) => unreachable!("handled above"),
     }
 }
 
