@@ -7,5 +7,6 @@ mod edit;
 mod git;
 mod interop;
 mod quiet;
+mod scan;
 mod util;
 mod vectors;
