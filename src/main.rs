@@ -51,12 +51,19 @@ fn run(cli: cli::Cli) -> Result<u8, report::Failure> {
 
 fn main() -> ExitCode {
     let args = cli::rewrite_legacy(std::env::args().collect());
-    let cli = match cli::Cli::try_parse_from(args) {
+    let scanning = args.iter().skip(1).any(|a| a == "scan" || a == "hook");
+    let cli = match cli::Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
             // clap: 0 for --help/--version, 2 for usage errors; sops uses 1 for unknown flags.
-            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+            // `scan` keeps 1 for "findings", so its usage errors are 2.
+            let code = match (e.use_stderr(), scanning) {
+                (false, _) => 0,
+                (true, true) => 2,
+                (true, false) => 1,
+            };
+            return ExitCode::from(code);
         }
     };
     ExitCode::from(report::exit_code(run(cli)))

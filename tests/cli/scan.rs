@@ -115,7 +115,8 @@ impl Repo {
     }
 }
 
-const ENV_PLAIN: &str = "DATABASE_URL=postgres://app@db/app\nAPI_PASSWORD=correct-horse-battery\n";
+// Fake plaintext for the policy tests. secrets:allow
+const ENV_PLAIN: &str = "DATABASE_URL=postgres://app@db/app\nAPI_PASSWORD=correct-horse-battery\n"; // secrets:allow
 
 #[test]
 fn staged_plaintext_env_is_rejected_and_the_encrypted_one_accepted() {
@@ -180,7 +181,7 @@ fn looks_encrypted_is_not_encrypted() {
     let r = Repo::new();
     r.write(
         ".env",
-        "# ENC[AES256_GCM,data:Zm9v,iv:Zm9v,tag:Zm9v,type:str]\nTOKEN=abc\nsops_version=3.11.0\n",
+        "# ENC[AES256_GCM,data:Zm9v,iv:Zm9v,tag:Zm9v,type:str]\nTOKEN=abc\nsops_version=3.11.0\n", // secrets:allow
     );
     r.write(
         "secrets/app.yaml",
@@ -295,7 +296,8 @@ fn broken_sops_yaml_and_bad_format_are_errors() {
     let out = r.scan(&["--staged", "--format", "xml"]);
     assert_eq!(out.code, 2);
     assert!(out.stderr_text().contains("--format"));
-    r.write(".secrets.toml", "[allow]\npaths = 3\n");
+    assert_eq!(r.scan(&["--staged", "--bogus-flag"]).code, 2);
+    r.write(".secrets.toml", "[allow]\npaths = 3\n"); // secrets:allow
     assert_eq!(r.scan(&["--staged"]).code, 2);
 }
 
@@ -467,7 +469,7 @@ fn stdin_and_allowed_paths() {
     assert_eq!(out.code, 1, "{}", out.stderr_text());
     r.write("fixtures/key.pem", "-----BEGIN PRIVATE KEY-----\n");
     assert_eq!(r.scan(&["fixtures"]).code, 1);
-    r.write(".secrets.toml", "[allow]\npaths = [\"fixtures/**\"]\n");
+    r.write(".secrets.toml", "[allow]\npaths = [\"fixtures/**\"]\n"); // secrets:allow
     assert_eq!(r.scan(&["fixtures"]).code, 0);
 }
 
