@@ -53,6 +53,10 @@ pub enum Command {
     /// Run a self-contained tour in a temporary directory: keys, encrypt, decrypt, sops interop.
     Demo(DemoArgs),
     /// Find plaintext secrets: staged changes, history, files; enforces .sops.yaml encryption.
+    ///
+    /// Exit 0 clean, 1 findings, 2 error. Project settings come from `.secrets.toml` at the
+    /// repository root (`--config FILE.toml` picks another; any other `--config` path is the
+    /// `.sops.yaml`).
     Scan(ScanArgs),
     /// Install or remove the pre-commit hook that runs `secrets scan --staged`.
     #[command(subcommand)]
