@@ -188,6 +188,9 @@ fn looks_encrypted_is_not_encrypted() {
         "password: abc # ENC[AES256_GCM,data:Zm9v,iv:Zm9v,tag:Zm9v,type:str]\nsops:\n    version: 3.11.0\n",
     );
     r.write(".env.example", "TOKEN=\n");
+    // A binary key store is policed too (token rules skip binary files).
+    std::fs::write(r.root.join("client.p12"), b"\x30\x82\x00\x00binary").unwrap();
+    std::fs::write(r.root.join("logo.png"), b"\x89PNG\x00\x00").unwrap();
     r.git_ok(&["add", "."]);
     let out = r.scan(&["--staged", "--format", "json"]);
     assert_eq!(out.code, 1);
@@ -200,7 +203,7 @@ fn looks_encrypted_is_not_encrypted() {
         .map(|f| f["file"].as_str().unwrap())
         .collect();
     files.sort();
-    assert_eq!(files, [".env", "secrets/app.yaml"]);
+    assert_eq!(files, [".env", "client.p12", "secrets/app.yaml"]);
 }
 
 fn sops_yaml(r: &Repo, recipients: &str) {

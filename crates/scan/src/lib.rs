@@ -60,6 +60,12 @@ impl Scanner {
         }
         let checked = self.policy.check(&blob.path, &blob.bytes);
         let mut items = checked.items;
+        if blob.binary {
+            for i in &mut items {
+                i.commits = blob.commits.clone();
+            }
+            return items;
+        }
         let text = String::from_utf8_lossy(&blob.bytes);
         let text = if checked.sops_valid {
             mask_encrypted(&text)

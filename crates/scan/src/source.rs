@@ -40,6 +40,8 @@ pub struct Blob {
     pub bytes: Vec<u8>,
     /// Commits that introduced this content (history scans), short ids, oldest first.
     pub commits: Vec<String>,
+    /// NUL in the first 8 KiB: only the encryption policy applies.
+    pub binary: bool,
 }
 
 /// Blobs plus notes about what was skipped.
@@ -74,13 +76,14 @@ impl Collected {
             ));
             return;
         }
-        if is_binary(&bytes) {
-            return;
-        }
+        // Binary files still go through the encryption policy (a plaintext `*.p12` must be
+        // caught); the token rules skip them.
+        let binary = is_binary(&bytes);
         self.blobs.push(Blob {
             path,
             bytes,
             commits,
+            binary,
         });
     }
 }
