@@ -120,6 +120,7 @@ impl From<RuleSpec> for Rule {
             keywords: s.keywords.into_iter().map(|k| k.to_lowercase()).collect(),
             entropy: s.entropy,
             allow: s.allow,
+            builtin: false,
         }
     }
 }

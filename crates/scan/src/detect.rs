@@ -19,18 +19,42 @@ use regex::{Regex, RegexSet};
 use zeroize::Zeroizing;
 
 use crate::finding::Finding;
+use std::sync::OnceLock;
+
 use crate::rules::{builtin_global_allow, builtin_skip_files, RuleError, RuleSet};
 
 #[derive(Debug)]
+/// A rule, compiled on first use: a commit that touches a few files meets few rules' keywords,
+/// and compiling all ~280 regexes up front would cost more than the whole scan.
 struct Compiled {
     id: String,
     description: String,
-    regex: Regex,
+    pattern: String,
+    regex: OnceLock<Regex>,
     group: usize,
     entropy: Option<f64>,
-    allow: Option<RegexSet>,
+    allow_patterns: Vec<String>,
+    allow: OnceLock<Option<RegexSet>>,
     multiline: bool,
     generic: bool,
+}
+
+impl Compiled {
+    fn regex(&self) -> &Regex {
+        // Built-in rules are compiled by a unit test, project rules eagerly in `Detector::new`.
+        self.regex
+            .get_or_init(|| Regex::new(&self.pattern).expect("rule regexes are validated"))
+    }
+
+    fn allow(&self) -> Option<&RegexSet> {
+        self.allow
+            .get_or_init(|| {
+                (!self.allow_patterns.is_empty()).then(|| {
+                    RegexSet::new(&self.allow_patterns).expect("allow regexes are validated")
+                })
+            })
+            .as_ref()
+    }
 }
 
 /// Compiled rules, ready to scan many texts (share it across threads).
@@ -42,7 +66,8 @@ pub struct Detector {
     kw_rules: Vec<Vec<usize>>,
     /// Rules without keywords (run on every line).
     always: Vec<usize>,
-    global_allow: RegexSet,
+    global_allow: OnceLock<RegexSet>,
+    global_patterns: Vec<String>,
     skip_files: Vec<String>,
 }
 
@@ -75,6 +100,15 @@ fn invalid(id: &str, reason: impl ToString) -> RuleError {
     }
 }
 
+/// Compiles a rule's regex and checks its secret group.
+fn check_rule(r: &crate::rules::Rule) -> Result<Regex, RuleError> {
+    let regex = Regex::new(&r.regex).map_err(|e| invalid(&r.id, e))?;
+    if r.secret_group >= regex.captures_len() {
+        return Err(invalid(&r.id, "secret_group has no such capture group"));
+    }
+    Ok(regex)
+}
+
 fn build_set(id: &str, pats: &[String]) -> Result<RegexSet, RuleError> {
     RegexSet::new(pats).map_err(|e| invalid(id, e))
 }
@@ -94,15 +128,15 @@ impl Detector {
         let mut kw_rules: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
         for (i, r) in rules.rules().iter().enumerate() {
-            let regex = Regex::new(&r.regex).map_err(|e| invalid(&r.id, e))?;
-            if r.secret_group >= regex.captures_len() {
-                return Err(invalid(&r.id, "secret_group has no such capture group"));
+            let (regex, allow) = (OnceLock::new(), OnceLock::new());
+            if !r.builtin {
+                let _ = regex.set(check_rule(r)?);
+                let _ = allow.set(if r.allow.is_empty() {
+                    None
+                } else {
+                    Some(build_set(&r.id, &r.allow)?)
+                });
             }
-            let allow = if r.allow.is_empty() {
-                None
-            } else {
-                Some(build_set(&r.id, &r.allow)?)
-            };
             if r.keywords.is_empty() {
                 always.push(i);
             }
@@ -122,9 +156,11 @@ impl Detector {
             compiled.push(Compiled {
                 id: r.id.clone(),
                 description: r.description.clone(),
+                pattern: r.regex.clone(),
                 regex,
                 group: r.secret_group,
                 entropy: r.entropy,
+                allow_patterns: r.allow.clone(),
                 allow,
                 multiline: dot_matches_newline(&r.regex),
                 generic: r.id.starts_with("generic-"),
@@ -141,17 +177,36 @@ impl Detector {
                     .map_err(|e| invalid("keywords", e))?,
             )
         };
+        // Project allow patterns are checked now; the whole set is compiled on first use.
+        build_set("allow", value_allow)?;
         let mut global = builtin_global_allow();
         global.extend(value_allow.iter().cloned());
-        let global_allow = build_set("allow", &global)?;
         Ok(Detector {
             rules: compiled,
             ac,
             kw_rules,
             always,
-            global_allow,
+            global_allow: OnceLock::new(),
+            global_patterns: global,
             skip_files: builtin_skip_files(),
         })
+    }
+
+    fn global_allow(&self) -> &RegexSet {
+        self.global_allow.get_or_init(|| {
+            RegexSet::new(&self.global_patterns).expect("global allow regexes are validated")
+        })
+    }
+
+    /// Compiles every rule now (tests, and `--validate`-style checks).
+    pub fn validate(rules: &RuleSet) -> Result<(), RuleError> {
+        for r in rules.rules() {
+            check_rule(r)?;
+            if !r.allow.is_empty() {
+                build_set(&r.id, &r.allow)?;
+            }
+        }
+        build_set("allow", &builtin_global_allow()).map(|_| ())
     }
 
     /// Whether `file` is skipped by default (lockfiles).
@@ -212,7 +267,7 @@ impl Detector {
             let le = line_end(li);
             let hay_end = if rule.multiline { text.len() } else { le };
             let hay = &text[ls..hay_end];
-            for caps in rule.regex.captures_iter(hay) {
+            for caps in rule.regex().captures_iter(hay) {
                 let m0 = caps.get(0).expect("group 0");
                 if ls + m0.start() > le {
                     break;
@@ -229,8 +284,8 @@ impl Detector {
                         continue;
                     }
                 }
-                if rule.allow.as_ref().is_some_and(|a| a.is_match(secret))
-                    || self.global_allow.is_match(secret)
+                if rule.allow().is_some_and(|a| a.is_match(secret))
+                    || self.global_allow().is_match(secret)
                 {
                     continue;
                 }
@@ -310,6 +365,12 @@ fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn builtin_rules_and_allowlists_compile() {
+        Detector::validate(&RuleSet::builtin().unwrap()).unwrap();
+    }
+
     use super::*;
 
     fn det() -> Detector {

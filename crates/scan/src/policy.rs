@@ -239,7 +239,8 @@ impl Policy {
         }
         let text = String::from_utf8_lossy(bytes);
         let rule = self.rule_for(path);
-        let protected = self.protected.is_match(path);
+        // A PEM file that holds only certificates or public keys protects nothing.
+        let protected = self.protected.is_match(path) && !public_pem_only(&text);
         if rule.is_none() && !protected {
             // Not policed, but a valid sops file still gets its envelopes masked.
             out.sops_valid = examine(bytes, format_of(path), None).is_ok();
@@ -326,10 +327,38 @@ impl Policy {
     }
 }
 
+/// PEM text with at least one block and no private-key block (certificate chains, public keys).
+fn public_pem_only(text: &str) -> bool {
+    text.contains("-----BEGIN ")
+        && !text.contains("PRIVATE KEY")
+        && !text.contains("ENCRYPTED")
+        && text
+            .lines()
+            .filter(|l| l.starts_with("-----BEGIN "))
+            .all(|l| l.contains("CERTIFICATE") || l.contains("PUBLIC KEY"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::DEFAULT_PROTECTED;
+
+    #[test]
+    fn public_certificates_are_not_protected_secrets() {
+        let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        assert!(policy(None)
+            .check("certs/chain.pem", cert.as_bytes())
+            .items
+            .is_empty());
+        let key = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n";
+        assert_eq!(
+            policy(None)
+                .check("certs/k.pem", key.as_bytes())
+                .items
+                .len(),
+            1
+        );
+    }
 
     fn policy(sops_yaml: Option<&str>) -> Policy {
         let root = PathBuf::from("/repo");

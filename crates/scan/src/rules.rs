@@ -48,6 +48,8 @@ pub struct Rule {
     pub entropy: Option<f64>,
     /// Secrets matching any of these regexes are not findings.
     pub allow: Vec<String>,
+    /// Shipped with the binary (tested at build time, so compiled lazily at run time).
+    pub builtin: bool,
 }
 
 /// An ordered set of rules.
@@ -153,6 +155,7 @@ impl RuleSet {
                 keywords: r.keywords.into_iter().map(|k| k.to_lowercase()).collect(),
                 entropy: r.entropy,
                 allow,
+                builtin: true,
             });
         }
         Ok(RuleSet { rules })
