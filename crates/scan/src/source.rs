@@ -118,23 +118,30 @@ pub fn staged(repo: &Repository) -> Result<Collected, SourceError> {
     let diff = repo.diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut opts))?;
     let mut out = Collected::default();
     for d in diff.deltas() {
-        if !matches!(
-            d.status(),
-            Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
-        ) {
-            continue;
-        }
-        let f = d.new_file();
-        if f.mode() == git2::FileMode::Commit || f.id().is_zero() {
-            continue;
-        }
-        let Some(path) = f.path().map(|p| p.to_string_lossy().replace('\\', "/")) else {
+        let Some((path, id)) = added_blob(&d) else {
             continue;
         };
-        let blob = repo.find_blob(f.id())?;
+        let blob = repo.find_blob(id)?;
         out.push(path, blob.content().to_vec(), Vec::new());
     }
     Ok(out)
+}
+
+/// The path and blob of a delta that adds content (added, modified, renamed, copied); `None`
+/// for deletions and submodules.
+fn added_blob(d: &git2::DiffDelta<'_>) -> Option<(String, Oid)> {
+    if !matches!(
+        d.status(),
+        Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
+    ) {
+        return None;
+    }
+    let f = d.new_file();
+    if f.mode() == git2::FileMode::Commit || f.id().is_zero() {
+        return None;
+    }
+    let path = f.path()?.to_string_lossy().replace('\\', "/");
+    Some((path, f.id()))
 }
 
 fn is_zero_rev(s: &str) -> bool {
@@ -180,22 +187,12 @@ pub fn history(repo: &Repository, range: Option<&str>) -> Result<Collected, Sour
             .and_then(|b| b.as_str().map(String::from))
             .unwrap_or_else(|| commit.id().to_string());
         for d in diff.deltas() {
-            if !matches!(
-                d.status(),
-                Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
-            ) {
-                continue;
-            }
-            let f = d.new_file();
-            if f.mode() == git2::FileMode::Commit || f.id().is_zero() {
-                continue;
-            }
-            let Some(path) = f.path().map(|p| p.to_string_lossy().replace('\\', "/")) else {
+            let Some((path, id)) = added_blob(&d) else {
                 continue;
             };
-            let e = introduced.entry(f.id()).or_default();
+            let e = introduced.entry(id).or_default();
             if e.is_empty() {
-                order.push((f.id(), path));
+                order.push((id, path));
             }
             if !e.contains(&short) {
                 e.push(short.clone());

@@ -6,7 +6,7 @@
 use crate::cipher::{Cipher, DataKey};
 use crate::crypt::{encrypt_tree, seal_mac};
 use crate::error::{Error, Result};
-use crate::file::Opened;
+use crate::file::{seal, Opened};
 use crate::gofmt::GoTime;
 use crate::keys::wrap_missing;
 use crate::metadata::{AgeKey, KeyGroup, MasterKey, Metadata};
@@ -134,15 +134,15 @@ pub fn apply(
     if d.removed.is_empty() && !d.regrouped {
         let key = opened.cipher.data_key().clone();
         wrap_missing(&mut md, &key, false)?;
-        let mut branches = opened.branches.0.clone();
-        // Same key and IV stash: every value encrypts to its previous text.
-        let mac = encrypt_tree(&mut branches, &md, &mut opened.cipher)?;
-        if mac != opened.mac {
-            seal_mac(&mut md, &mut opened.cipher, &mac, GoTime::now_utc())?;
-        }
-        let out = output.emit_encrypted(&branches, &md);
-        SecretBranches(branches);
-        return out;
+        // Same key and IV stash: every value encrypts to its previous text, and the MAC and
+        // `lastmodified` stay as they were.
+        return seal(
+            &opened.branches.0,
+            &mut md,
+            &mut opened.cipher,
+            Some(&opened.mac),
+            output,
+        );
     }
     rotate_with(&opened.branches.0, md, output)
 }
