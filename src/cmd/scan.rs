@@ -82,18 +82,6 @@ pub fn run(config: Option<&Path>, a: &ScanArgs) -> Result<u8, Failure> {
             }
         }
     };
-    let mut rules = RuleSet::builtin().map_err(fail)?;
-    rules.extend(
-        project
-            .rules
-            .extra
-            .iter()
-            .cloned()
-            .map(Into::into)
-            .collect(),
-    );
-    rules.disable(&project.rules.disabled);
-    let detector = Detector::new(&rules, &project.allow.values).map_err(fail)?;
     let protected = PathMatcher::new(&project.protected_patterns()).map_err(fail)?;
     let allow_paths = PathMatcher::new(&project.allow.paths).map_err(fail)?;
 
@@ -109,32 +97,18 @@ pub fn run(config: Option<&Path>, a: &ScanArgs) -> Result<u8, Failure> {
         (Some(p), None) => Baseline::load(p).map_err(fail)?.fingerprints(),
     };
 
-    // Sources. Git paths are relative to the work tree; given paths to the working directory.
-    let (collected, policy_root, what) = if a.staged {
-        let repo = repo.as_ref().expect("checked above");
-        (
-            source::staged(repo).map_err(fail)?,
-            root.clone(),
-            "staged file(s)",
-        )
-    } else if let Some(range) = &a.history {
-        let repo = repo.as_ref().expect("checked above");
-        let range = Some(range.as_str()).filter(|r| !r.is_empty());
-        (
-            source::history(repo, range).map_err(fail)?,
-            root.clone(),
-            "blob(s) from history",
-        )
-    } else if a.paths.len() == 1 && a.paths[0] == Path::new("-") {
-        (source::stdin("-").map_err(fail)?, cwd.clone(), "input(s)")
-    } else {
-        let paths = if a.paths.is_empty() {
-            vec![PathBuf::from(".")]
-        } else {
-            a.paths.clone()
-        };
-        (source::paths(&paths).map_err(fail)?, cwd.clone(), "file(s)")
-    };
+    // The rule set (parse + prefilter) builds on a second thread while the sources are read:
+    // on a commit both take a few milliseconds, and this runs on every commit.
+    let (detector, sources) = std::thread::scope(|scope| {
+        let detector = scope.spawn(|| build_detector(&project));
+        let sources = collect(a, repo.as_ref(), &root, &cwd);
+        let detector = detector
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (detector, sources)
+    });
+    let detector = detector?;
+    let (collected, policy_root, what) = sources?;
     for n in &collected.notes {
         eprintln!("secrets: note: {n}");
     }
@@ -194,4 +168,63 @@ pub fn run(config: Option<&Path>, a: &ScanArgs) -> Result<u8, Failure> {
         eprintln!("secrets: {} finding(s)", outcome.items.len());
         Ok(1)
     }
+}
+
+/// Built-in rules plus the project's extra rules, minus disabled ones, compiled.
+fn build_detector(project: &ProjectConfig) -> Result<Detector, Failure> {
+    let mut rules = RuleSet::builtin().map_err(fail)?;
+    rules.extend(
+        project
+            .rules
+            .extra
+            .iter()
+            .cloned()
+            .map(Into::into)
+            .collect(),
+    );
+    rules.disable(&project.rules.disabled);
+    Detector::new(&rules, &project.allow.values).map_err(fail)
+}
+
+/// The texts to scan, the directory policy paths are relative to, and what to call them.
+/// Git paths are relative to the work tree; given paths to the working directory.
+fn collect(
+    a: &ScanArgs,
+    repo: Option<&git2::Repository>,
+    root: &Path,
+    cwd: &Path,
+) -> Result<(source::Collected, PathBuf, &'static str), Failure> {
+    let git_repo =
+        || repo.ok_or_else(|| fail(anyhow!("--staged and --history need a git repository")));
+    Ok(if a.staged {
+        (
+            source::staged(git_repo()?).map_err(fail)?,
+            root.to_path_buf(),
+            "staged file(s)",
+        )
+    } else if let Some(range) = &a.history {
+        let range = Some(range.as_str()).filter(|r| !r.is_empty());
+        (
+            source::history(git_repo()?, range).map_err(fail)?,
+            root.to_path_buf(),
+            "blob(s) from history",
+        )
+    } else if a.paths.len() == 1 && a.paths[0] == Path::new("-") {
+        (
+            source::stdin("-").map_err(fail)?,
+            cwd.to_path_buf(),
+            "input(s)",
+        )
+    } else {
+        let paths = if a.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            a.paths.clone()
+        };
+        (
+            source::paths(&paths).map_err(fail)?,
+            cwd.to_path_buf(),
+            "file(s)",
+        )
+    })
 }

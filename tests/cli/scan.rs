@@ -564,3 +564,43 @@ fn hook_respects_core_hooks_path() {
     assert_eq!(out.code, 0);
     assert!(!r.root.join(".githooks/pre-commit").exists());
 }
+
+/// `git commit -a` and `git commit PATH` stage into a temporary index (GIT_INDEX_FILE) that the
+/// hook must read; `.git/index` does not have the change yet.
+#[test]
+fn hook_sees_what_commit_dash_a_and_commit_path_will_commit() {
+    let r = Repo::new();
+    let bin_dir = secrets().parent().unwrap().to_path_buf();
+    r.write("app.py", "print('hello')\n");
+    r.git_ok(&["add", "app.py"]);
+    r.git_ok(&["commit", "-q", "-m", "app"]);
+    let out = run(
+        &secrets(),
+        &["hook", "install"],
+        &r.root,
+        &r.env(None),
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr_text());
+
+    let token = fake_pat("commitA");
+    r.write("app.py", &format!("TOKEN = \"{token}\"\n"));
+    for args in [
+        &["commit", "-q", "-a", "-m", "token"][..],
+        &["commit", "-q", "-m", "token", "app.py"][..],
+    ] {
+        let out = run(
+            Path::new("git"),
+            args,
+            &r.root,
+            &r.env(Some(&bin_dir)),
+            None,
+        );
+        assert_ne!(out.code, 0, "git {args:?} must be blocked");
+        assert!(
+            out.stderr_text().contains("app.py:1:"),
+            "{}",
+            out.stderr_text()
+        );
+    }
+}

@@ -52,6 +52,25 @@ pub struct Outcome {
     pub scanned: usize,
 }
 
+/// A whole-file policy finding (a protected or rule-matched file that is not sops-encrypted)
+/// points at the file's first plaintext secret when there is one, so the reader lands on what
+/// leaked instead of line 1 and the two findings share one location.
+fn anchor_file_findings(policy: &mut [Item], tokens: &[Item]) {
+    let Some(first) = tokens
+        .iter()
+        .min_by_key(|t| (t.finding.line, t.finding.column))
+    else {
+        return;
+    };
+    for item in policy.iter_mut().filter(|i| {
+        i.finding.rule == policy::PROTECTED_PLAINTEXT || i.finding.rule == policy::NOT_ENCRYPTED
+    }) {
+        item.finding.line = first.finding.line;
+        item.finding.end_line = first.finding.end_line;
+        item.finding.column = first.finding.column;
+    }
+}
+
 impl Scanner {
     /// Findings for one text (baseline not applied).
     pub fn scan_blob(&self, blob: &Blob) -> Vec<Item> {
@@ -72,12 +91,14 @@ impl Scanner {
         } else {
             text.into_owned()
         };
-        items.extend(
-            self.detector
-                .scan(&blob.path, &text)
-                .into_iter()
-                .map(Item::token),
-        );
+        let tokens: Vec<Item> = self
+            .detector
+            .scan(&blob.path, &text)
+            .into_iter()
+            .map(Item::token)
+            .collect();
+        anchor_file_findings(&mut items, &tokens);
+        items.extend(tokens);
         for i in &mut items {
             i.commits = blob.commits.clone();
         }

@@ -159,6 +159,42 @@ pub fn render(items: &[Item], format: OutputFormat, no_redact: bool) -> String {
     }
 }
 
+/// SARIF wants `name` to be a readable identifier distinct from the opaque `id` (compared
+/// case-insensitively by the validator): `github-pat` becomes `GithubPat`, `jwt` `JwtSecret`.
+fn rule_name(id: &str) -> String {
+    let name: String = id
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
+        .collect();
+    if name.eq_ignore_ascii_case(id) {
+        name + "Secret"
+    } else {
+        name
+    }
+}
+
+/// A relative path stays a relative URI; an absolute one becomes a `file://` URI, with
+/// everything but unreserved characters and `/` percent-encoded.
+fn artifact_uri(file: &str) -> String {
+    let path = file.trim_start_matches("./");
+    let encoded: String = path
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    if path.starts_with('/') {
+        format!("file://{encoded}")
+    } else {
+        encoded
+    }
+}
+
 /// A SARIF 2.1.0 log accepted by GitHub code scanning.
 pub fn sarif(items: &[Item], no_redact: bool) -> Value {
     let mut rule_ids: Vec<&str> = Vec::new();
@@ -183,7 +219,7 @@ pub fn sarif(items: &[Item], no_redact: bool) -> Value {
                 .unwrap_or_default();
             json!({
                 "id": id,
-                "name": id,
+                "name": rule_name(id),
                 "shortDescription": {"text": desc},
                 "fullDescription": {"text": desc},
                 "help": {"text": HINT},
@@ -207,7 +243,7 @@ pub fn sarif(items: &[Item], no_redact: bool) -> Value {
                 "message": {"text": text},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.file.trim_start_matches("./")},
+                        "artifactLocation": {"uri": artifact_uri(&f.file)},
                         "region": {
                             "startLine": f.line.max(1),
                             "endLine": f.end_line.max(f.line).max(1),
@@ -303,5 +339,13 @@ mod tests {
             3
         );
         assert!(r["partialFingerprints"].is_object());
+    }
+
+    #[test]
+    fn sarif_names_and_uris() {
+        assert_eq!(rule_name("github-pat"), "GithubPat");
+        assert_eq!(rule_name("jwt"), "JwtSecret");
+        assert_eq!(artifact_uri("./a b/.env"), "a%20b/.env");
+        assert_eq!(artifact_uri("/srv/x#1.env"), "file:///srv/x%231.env");
     }
 }

@@ -16,6 +16,8 @@
 //! - a rule whose regex enables `(?s)` may span lines (PEM blocks): it runs on the text from the
 //!   line holding its keyword on, and reports the first through the last line of the secret.
 
+use std::sync::OnceLock;
+
 use serde::Deserialize;
 
 /// Errors in rule definitions.
@@ -110,24 +112,31 @@ pub(crate) struct BuiltinDef {
     pub rule: Vec<RuleDef>,
 }
 
-/// Parses the embedded data file.
-pub(crate) fn builtin_def() -> Result<BuiltinDef, RuleError> {
-    toml::from_str(BUILTIN_TOML).map_err(|e| RuleError::Invalid {
-        id: "builtin".into(),
-        reason: e.to_string(),
-    })
+/// The embedded data file, parsed once per process (the rule set, global allowlist and skip
+/// list all come from it).
+pub(crate) fn builtin_def() -> Result<&'static BuiltinDef, RuleError> {
+    static PARSED: OnceLock<Result<BuiltinDef, String>> = OnceLock::new();
+    PARSED
+        .get_or_init(|| toml::from_str(BUILTIN_TOML).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|reason| RuleError::Invalid {
+            id: "builtin".into(),
+            reason: reason.clone(),
+        })
 }
 
 /// The built-in global allowlist (regexes over the secret value).
 pub fn builtin_global_allow() -> Vec<String> {
-    builtin_def().map(|d| d.global.allow).unwrap_or_default()
+    builtin_def()
+        .map(|d| d.global.allow.clone())
+        .unwrap_or_default()
 }
 
 /// File names (last path component) the scanner skips by default: lockfiles, whose hashes
 /// and checksums look like secrets but never are.
 pub fn builtin_skip_files() -> Vec<String> {
     builtin_def()
-        .map(|d| d.global.skip_files)
+        .map(|d| d.global.skip_files.clone())
         .unwrap_or_default()
 }
 
@@ -136,23 +145,23 @@ impl RuleSet {
     pub fn builtin() -> Result<RuleSet, RuleError> {
         let def = builtin_def()?;
         let mut rules = Vec::with_capacity(def.rule.len());
-        for r in def.rule {
+        for r in &def.rule {
             if rules.iter().any(|x: &Rule| x.id == r.id) {
                 return Err(RuleError::Invalid {
-                    id: r.id,
+                    id: r.id.clone(),
                     reason: "duplicate id".into(),
                 });
             }
-            let mut allow = r.allow;
+            let mut allow = r.allow.clone();
             if r.generic {
                 allow.extend(def.global.generic_allow.iter().cloned());
             }
             rules.push(Rule {
-                id: r.id,
-                description: r.description,
-                regex: r.regex,
+                id: r.id.clone(),
+                description: r.description.clone(),
+                regex: r.regex.clone(),
                 secret_group: r.secret_group,
-                keywords: r.keywords.into_iter().map(|k| k.to_lowercase()).collect(),
+                keywords: r.keywords.iter().map(|k| k.to_lowercase()).collect(),
                 entropy: r.entropy,
                 allow,
                 builtin: true,

@@ -106,25 +106,157 @@ pub fn workdir(repo: &Repository) -> PathBuf {
 }
 
 /// Staged blobs that differ from HEAD (added, modified, renamed, copied, type-changed), read
-/// from the index.
+/// from the index git is committing (`GIT_INDEX_FILE` when a hook runs under `git commit -a`
+/// or `git commit PATH`, else the repository's index).
 pub fn staged(repo: &Repository) -> Result<Collected, SourceError> {
-    let index = repo.index()?;
-    let head_tree = match repo.head() {
+    let index_path = index_path(repo);
+    let head = match repo.head() {
         Ok(h) => Some(h.peel_to_tree()?),
         Err(_) => None,
     };
-    let mut opts = DiffOptions::new();
-    opts.ignore_submodules(true);
-    let diff = repo.diff_tree_to_index(head_tree.as_ref(), Some(&index), Some(&mut opts))?;
+    let changed = match staged_by_cache_tree(repo, &index_path, head.as_ref()) {
+        Some(changed) => changed,
+        None => staged_by_libgit2(repo, &index_path, head.as_ref())?,
+    };
     let mut out = Collected::default();
-    for d in diff.deltas() {
-        let Some((path, id)) = added_blob(&d) else {
-            continue;
-        };
+    for (path, id) in changed {
         let blob = repo.find_blob(id)?;
         out.push(path, blob.content().to_vec(), Vec::new());
     }
     Ok(out)
+}
+
+/// `GIT_INDEX_FILE` (relative to the working directory, as git resolves it) or `.git/index`.
+fn index_path(repo: &Repository) -> PathBuf {
+    match std::env::var_os("GIT_INDEX_FILE").filter(|p| !p.is_empty()) {
+        Some(p) => std::env::current_dir()
+            .map(|cwd| cwd.join(&p))
+            .unwrap_or_else(|_| PathBuf::from(p)),
+        None => repo.path().join("index"),
+    }
+}
+
+/// The general path: libgit2's tree-to-index diff, which compares every entry.
+fn staged_by_libgit2(
+    repo: &Repository,
+    index_path: &Path,
+    head: Option<&git2::Tree<'_>>,
+) -> Result<Vec<(String, Oid)>, SourceError> {
+    let index = if index_path.exists() {
+        git2::Index::open(index_path)?
+    } else {
+        repo.index()?
+    };
+    let mut opts = DiffOptions::new();
+    opts.ignore_submodules(true);
+    let diff = repo.diff_tree_to_index(head, Some(&index), Some(&mut opts))?;
+    Ok(diff.deltas().filter_map(|d| added_blob(&d)).collect())
+}
+
+/// The fast path, as git itself does it: the index's cache-tree records the tree id of every
+/// directory no staged change touched, so a directory whose recorded id equals HEAD's is
+/// skipped without reading it. `None` when the index can't be read this way (unsupported
+/// format, sparse index): the caller falls back to libgit2.
+fn staged_by_cache_tree(
+    repo: &Repository,
+    index_path: &Path,
+    head: Option<&git2::Tree<'_>>,
+) -> Option<Vec<(String, Oid)>> {
+    let file = gix_index::File::at(
+        index_path,
+        gix_hash::Kind::Sha1,
+        true,
+        gix_index::decode::Options::default(),
+    )
+    .ok()?;
+    if file.entries().iter().any(|e| e.mode.is_sparse()) {
+        return None;
+    }
+    let mut walk = CacheTreeWalk {
+        repo,
+        state: &file,
+        changed: Vec::new(),
+    };
+    walk.dir(
+        b"",
+        head.map(|t| t.id()),
+        head.cloned(),
+        file.tree(),
+        file.entries(),
+    )
+    .ok()?;
+    Some(walk.changed)
+}
+
+struct CacheTreeWalk<'a> {
+    repo: &'a Repository,
+    state: &'a gix_index::State,
+    changed: Vec<(String, Oid)>,
+}
+
+impl CacheTreeWalk<'_> {
+    /// Compares the index `entries` under `prefix` (`""` or `dir/`) with HEAD's tree there.
+    fn dir(
+        &mut self,
+        prefix: &[u8],
+        head_id: Option<Oid>,
+        head: Option<git2::Tree<'_>>,
+        cache: Option<&gix_index::extension::Tree>,
+        entries: &[gix_index::Entry],
+    ) -> Result<(), git2::Error> {
+        if let (Some(id), Some(c)) = (head_id, cache) {
+            if c.num_entries.is_some() && c.id.as_slice() == id.as_bytes() {
+                return Ok(());
+            }
+        }
+        let head = match (head, head_id) {
+            (Some(t), _) => Some(t),
+            (None, Some(id)) => Some(self.repo.find_tree(id)?),
+            (None, None) => None,
+        };
+        let mut i = 0;
+        while i < entries.len() {
+            let entry = &entries[i];
+            let path: &[u8] = entry.path(self.state);
+            let rest = &path[prefix.len()..];
+            match rest.iter().position(|&b| b == b'/') {
+                None => {
+                    i += 1;
+                    if entry.stage_raw() != 0 || entry.mode.is_submodule() {
+                        continue;
+                    }
+                    let id = Oid::from_bytes(entry.id.as_slice())?;
+                    let same = head
+                        .as_ref()
+                        .and_then(|t| t.get_name_bytes(rest))
+                        .is_some_and(|old| {
+                            old.id() == id && old.filemode() as u32 == entry.mode.bits()
+                        });
+                    if !same {
+                        let path = String::from_utf8_lossy(path).replace('\\', "/");
+                        self.changed.push((path, id));
+                    }
+                }
+                Some(slash) => {
+                    let name = &rest[..slash];
+                    let sub_prefix = &path[..prefix.len() + slash + 1];
+                    let end = i + entries[i..]
+                        .partition_point(|e| e.path(self.state).starts_with(sub_prefix));
+                    let sub_head = head
+                        .as_ref()
+                        .and_then(|t| t.get_name_bytes(name))
+                        .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
+                        .map(|e| e.id());
+                    let sub_cache =
+                        cache.and_then(|c| c.children.iter().find(|c| c.name.as_slice() == name));
+                    let sub_prefix = sub_prefix.to_vec();
+                    self.dir(&sub_prefix, sub_head, None, sub_cache, &entries[i..end])?;
+                    i = end;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The path and blob of a delta that adds content (added, modified, renamed, copied); `None`
@@ -271,4 +403,135 @@ pub fn stdin(name: &str) -> Result<Collected, SourceError> {
     let mut out = Collected::default();
     out.push(name.to_string(), bytes, Vec::new());
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "core.autocrlf=false",
+            ])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn write(dir: &Path, path: &str, text: &str) {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    /// What git itself calls staged content: added, modified, copied, type-changed (renames as
+    /// additions).
+    fn git_staged(dir: &Path) -> Vec<String> {
+        let out = git(
+            dir,
+            &[
+                "diff",
+                "--cached",
+                "--name-only",
+                "--no-renames",
+                "--diff-filter=AMCT",
+                "-z",
+            ],
+        );
+        let mut v: Vec<String> = out
+            .split('\0')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn ours(dir: &Path) -> (Vec<String>, Vec<String>) {
+        let repo = Repository::open(dir).unwrap();
+        let index = index_path(&repo);
+        let head = repo.head().ok().map(|h| h.peel_to_tree().unwrap());
+        let mut fast: Vec<String> = staged_by_cache_tree(&repo, &index, head.as_ref())
+            .expect("index readable")
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        let mut slow: Vec<String> = staged_by_libgit2(&repo, &index, head.as_ref())
+            .unwrap()
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        fast.sort();
+        slow.sort();
+        (fast, slow)
+    }
+
+    #[test]
+    fn cache_tree_walk_agrees_with_git_and_libgit2() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        git(dir, &["init", "-q"]);
+        // Unborn HEAD: everything staged is new.
+        write(dir, "a.txt", "a");
+        write(dir, "d/x.txt", "x");
+        git(dir, &["add", "-A"]);
+        let (fast, slow) = ours(dir);
+        assert_eq!(fast, git_staged(dir));
+        assert_eq!(slow, git_staged(dir));
+
+        for d in 0..6 {
+            for f in 0..4 {
+                write(
+                    dir,
+                    &format!("p{d}/q{}/f{f}.txt", f % 2),
+                    &format!("{d}{f}"),
+                );
+            }
+        }
+        write(dir, "a-b.txt", "dash sorts before slash");
+        write(dir, "a.d/x", "dot sorts before slash");
+        write(dir, "file-becomes-dir", "f");
+        write(dir, "dir-becomes-file/x", "d");
+        git(dir, &["add", "-A"]);
+        git(dir, &["commit", "-qm", "base"]);
+        assert!(ours(dir).0.is_empty());
+
+        // Modify, add in old and new directories, delete, rename, chmod, type changes.
+        write(dir, "p1/q0/f0.txt", "changed");
+        write(dir, "p2/new.txt", "new");
+        write(dir, "p9/deep/er/new.txt", "new dir");
+        std::fs::remove_file(dir.join("p3/q1/f1.txt")).unwrap();
+        std::fs::rename(dir.join("p4/q0/f2.txt"), dir.join("p4/renamed.txt")).unwrap();
+        std::fs::remove_file(dir.join("file-becomes-dir")).unwrap();
+        write(dir, "file-becomes-dir/inner", "i");
+        std::fs::remove_dir_all(dir.join("dir-becomes-file")).unwrap();
+        write(dir, "dir-becomes-file", "now a file");
+        git(dir, &["add", "-A"]);
+        git(dir, &["update-index", "--chmod=+x", "p5/q1/f3.txt"]);
+        let (fast, slow) = ours(dir);
+        let expected = git_staged(dir);
+        assert_eq!(fast, expected);
+        assert_eq!(slow, expected);
+
+        // Without a cache-tree every directory is compared.
+        git(dir, &["read-tree", "HEAD"]);
+        write(dir, "p0/q0/f0.txt", "again");
+        git(dir, &["add", "p0/q0/f0.txt"]);
+        assert_eq!(ours(dir).0, git_staged(dir));
+        assert_eq!(ours(dir).0, vec!["p0/q0/f0.txt".to_string()]);
+    }
 }
