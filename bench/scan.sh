@@ -62,7 +62,8 @@ PY
 # Keep the patterns rg's parser accepts; the combined set needs larger size limits.
 : > "$WORK/rg-patterns.txt"
 while IFS= read -r p; do
-  rg -q -e "$p" /dev/null 2>/dev/null; [ $? -le 1 ] && printf '%s\n' "$p" >> "$WORK/rg-patterns.txt"
+  rc=0; rg -q -e "$p" /dev/null 2>/dev/null || rc=$?
+  if [ "$rc" -le 1 ]; then printf '%s\n' "$p" >> "$WORK/rg-patterns.txt"; fi
 done < "$WORK/patterns.txt"
 cmds=("$SECRETS_BIN scan --format jsonl --output /dev/null $TREE" "rg -c -f $WORK/rg-patterns.txt --no-messages --regex-size-limit 2G --dfa-size-limit 2G $TREE")
 names=("secrets scan" "rg -f (rule regexes)")
@@ -74,17 +75,19 @@ args=()
 for i in "${!cmds[@]}"; do args+=(--command-name "${names[$i]}" "${cmds[$i]}"); done
 # rg with ~260 alternated rule regexes is slow (minutes on 150 MB): one run each is enough.
 hyperfine -w 0 -r "$RUNS" -i --export-json "$WORK/tree.json" "${args[@]}" >/dev/null
-python3 - "$WORK/staged.json" "$WORK/tree.json" "$mb" "$staged_ms" "$OUT" <<'PY'
+npat=$(wc -l < "$WORK/rg-patterns.txt"); nall=$(wc -l < "$WORK/patterns.txt")
+python3 - "$WORK/staged.json" "$WORK/tree.json" "$mb" "$staged_ms" "$OUT" "$npat" "$nall" <<'PY'
 import json, statistics, sys, datetime, os
 staged, tree, mb, staged_ms, out = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5]
+npat, nall = sys.argv[6], sys.argv[7]
 res = json.load(open(tree))["results"]
 med = {r["command"]: statistics.median(r["times"]) for r in res}
 ours = med["secrets scan"]
 lines = [f"# Scanner benchmark ({datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs)", "",
          f"* `secrets scan --staged`, 5 staged files, 10,000-file repository: median **{staged_ms} ms** (30 runs)",
-         f"* tree: {mb} MB", "", "| tool | median (s) | MB/s | vs secrets |", "|---|---:|---:|---:|"]
+         f"* tree: {mb} MB; rg gets {npat} of the {nall} single-line rule regexes (the others use syntax rg rejects)", "", "| tool | median (s) | MB/s | vs secrets |", "|---|---:|---:|---:|"]
 for name, t in med.items():
-    lines.append(f"| {name} | {t:.2f} | {mb/t:.0f} | {t/ours:.2f}× |")
+    lines.append(f"| {name} | {t:.2f} | {mb/t:.1f} | {t/ours:.2f}× |")
 open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY

@@ -61,6 +61,73 @@ pub enum Command {
     /// Install or remove the pre-commit hook that runs `secrets scan --staged`.
     #[command(subcommand)]
     Hook(HookCommand),
+    /// Print (or write with --output, mode 0600) the .env file a target would receive.
+    Render(RenderArgs),
+    /// Push rendered .env files over SSH and run command targets, only where something changed.
+    ///
+    /// Exit 0 when every target succeeded (or, with --check, is in sync), 1 when --check
+    /// finds drift, 2 when a target failed or the input is invalid.
+    Sync(SyncArgs),
+}
+
+/// Where the targets file is.
+#[derive(Debug, Args)]
+pub struct TargetsArgs {
+    /// The targets file (default: secrets/targets.yaml at the repository root).
+    #[arg(long, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
+}
+
+/// `secrets render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Target name from the targets file.
+    pub target: String,
+    /// Write to this file (atomically, mode 0600) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub targets: TargetsArgs,
+}
+
+/// `secrets sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Targets to sync (default: all).
+    pub names: Vec<String>,
+    #[command(flatten)]
+    pub targets: TargetsArgs,
+    /// Only targets whose sources (or known_hosts, or the targets file) changed since REV.
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
+    /// Show per target the keys that would be added, changed or removed; write nothing.
+    #[arg(long, conflicts_with = "check")]
+    pub dry_run: bool,
+    /// Exit 1 when a destination differs from what would be rendered (drift); write nothing.
+    #[arg(long)]
+    pub check: bool,
+    /// SSH private key file (else SECRETS_SSH_PRIVATE_KEY key material, else ssh-agent).
+    #[arg(long, env = "SECRETS_SSH_KEY", value_name = "FILE")]
+    pub ssh_key: Option<PathBuf>,
+    /// Trust and record the host key of a host missing from known_hosts (a changed key is
+    /// always refused).
+    #[arg(long)]
+    pub accept_new_host_key: bool,
+    /// Targets run in parallel, at most this many at once.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub jobs: usize,
+    /// Connection timeout in seconds.
+    #[arg(long, default_value_t = 20, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Output: human or json.
+    #[arg(long, default_value = "human", value_name = "FORMAT")]
+    pub format: String,
+    /// Directory for command targets' state (default: .git/secrets/sync in a clone).
+    #[arg(long, value_name = "DIR", env = "SECRETS_SYNC_STATE")]
+    pub state_dir: Option<PathBuf>,
+    /// Include a failing restart or command's stderr in the report (it may print anything).
+    #[arg(long)]
+    pub show_command_output: bool,
 }
 
 /// `secrets scan`.

@@ -45,6 +45,8 @@ fn run(cli: cli::Cli) -> Result<u8, report::Failure> {
         Command::ExecFile(a) => cmd::exec::run_file(&ctx, a),
         Command::Git(g) => cmd::git::run(&ctx, g),
         Command::MergeDriver(a) => cmd::merge::run(&ctx, a),
+        Command::Render(a) => cmd::deploy::render(&ctx, a),
+        Command::Sync(a) => cmd::deploy::sync(&ctx, a),
         Command::Demo(_) | Command::Scan(_) | Command::Hook(_) => unreachable!("handled above"),
     }
 }

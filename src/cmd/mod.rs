@@ -4,6 +4,7 @@ pub mod conflicts;
 pub mod context;
 pub mod decrypt;
 pub mod demo;
+pub mod deploy;
 pub mod edit;
 pub mod encrypt;
 pub mod exec;

@@ -8,5 +8,8 @@ mod git;
 mod interop;
 mod quiet;
 mod scan;
+mod ssh;
+mod sshd;
+mod sync;
 mod util;
 mod vectors;
