@@ -68,6 +68,59 @@ pub enum Command {
     /// Exit 0 when every target succeeded (or, with --check, is in sync), 1 when --check
     /// finds drift, 2 when a target failed or the input is invalid.
     Sync(SyncArgs),
+    /// Rotation log from git history: keys added/changed/removed, recipients, data-key rotations.
+    Log(LogArgs),
+    /// Inventory and overdue report: last change, age and cadence of every key; policy per file.
+    ///
+    /// Exit 0 when nothing is overdue or out of policy, 1 otherwise, 2 on errors.
+    Status(StatusArgs),
+    /// For CI and laptops: every .sops.yaml file decrypts and its MAC checks, recipients match
+    /// the rules, and no plaintext secret is in the working tree (--history: nor in history).
+    ///
+    /// One line per problem. Exit 0 clean, 1 problems, 2 error.
+    Verify(VerifyArgs),
+}
+
+/// `secrets log`.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Encrypted files (or directories) to report on; default: every sops file in history.
+    pub paths: Vec<PathBuf>,
+    /// Only commits from this date on (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Output: table, json or markdown.
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    pub format: String,
+    /// Confirm value changes by comparing plaintext fingerprints (needs an identity), so a full
+    /// re-encryption is not reported as every key changed.
+    #[arg(long)]
+    pub decrypt: bool,
+    /// Append new rows to this markdown rotation log (idempotent; hand-written rows are kept).
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+}
+
+/// `secrets status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Output: table or json.
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    pub format: String,
+    /// Inventory file (default: secrets/inventory.yaml at the repository root, if present).
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// Evaluate ages as of this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+}
+
+/// `secrets verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Also scan every blob in history for plaintext secrets.
+    #[arg(long)]
+    pub history: bool,
 }
 
 /// Where the targets file is.
@@ -128,6 +181,9 @@ pub struct SyncArgs {
     /// Include a failing restart or command's stderr in the report (it may print anything).
     #[arg(long)]
     pub show_command_output: bool,
+    /// Do not record the outcome as a git note (refs/notes/secrets-sync) on HEAD.
+    #[arg(long)]
+    pub no_note: bool,
 }
 
 /// `secrets scan`.

@@ -47,6 +47,9 @@ fn run(cli: cli::Cli) -> Result<u8, report::Failure> {
         Command::MergeDriver(a) => cmd::merge::run(&ctx, a),
         Command::Render(a) => cmd::deploy::render(&ctx, a),
         Command::Sync(a) => cmd::deploy::sync(&ctx, a),
+        Command::Log(a) => cmd::log::run(&ctx, a),
+        Command::Status(a) => cmd::status::run(&ctx, a),
+        Command::Verify(a) => cmd::verify::run(&ctx, a),
         Command::Demo(_) | Command::Scan(_) | Command::Hook(_) => unreachable!("handled above"),
     }
 }

@@ -334,6 +334,11 @@ pub fn sync(ctx: &Context, args: &SyncArgs) -> Result<u8, Failure> {
     } else {
         print_human(&outcomes);
     }
+    if settings.mode == Mode::Apply && !args.no_note && !outcomes.is_empty() {
+        if let Err(e) = record_note(&project, &chosen, &outcomes) {
+            warn(&format!("could not record the sync as a git note: {e:#}"));
+        }
+    }
     let failed: Vec<&str> = outcomes
         .iter()
         .filter(|o| o.status == Status::Failed)
@@ -385,4 +390,52 @@ fn print_human(outcomes: &[Outcome]) {
             let _ = writeln!(out, "  {word:<8} {} {fps}", c.name);
         }
     }
+}
+
+/// The notes ref where `secrets sync` records what it did for a commit; `secrets log` reads it
+/// to fill the rotation log's "Confirmed in sync" column.
+pub const SYNC_NOTES_REF: &str = "refs/notes/secrets-sync";
+
+/// Appends one JSON line for this run to HEAD's note under [`SYNC_NOTES_REF`]: when, and per
+/// target its status and sources (names only). Nothing is recorded outside a repository.
+fn record_note(project: &Project, chosen: &[&Target], outcomes: &[Outcome]) -> anyhow::Result<()> {
+    let Ok(repo) = git2::Repository::discover(&project.root) else {
+        return Ok(());
+    };
+    let head = repo.head()?.peel_to_commit()?.id();
+    let targets: Vec<serde_json::Value> = outcomes
+        .iter()
+        .zip(chosen)
+        .map(|(o, t)| {
+            serde_json::json!({
+                "target": o.target,
+                "status": o.status,
+                "sources": t.sources.iter().map(|s| s.display().to_string()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let line = serde_json::json!({
+        "version": 1,
+        "synced_at": std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        "targets": targets,
+    });
+    let previous = repo
+        .find_note(Some(SYNC_NOTES_REF), head)
+        .ok()
+        .and_then(|n| n.message().map(str::to_string))
+        .unwrap_or_default();
+    let mut text = previous.trim_end().to_string();
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    text.push_str(&line.to_string());
+    text.push('\n');
+    let sig = repo
+        .signature()
+        .or_else(|_| git2::Signature::now("secrets sync", "secrets-sync@localhost"))?;
+    repo.note(&sig, &sig, Some(SYNC_NOTES_REF), head, &text, true)?;
+    Ok(())
 }
