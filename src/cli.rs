@@ -113,6 +113,10 @@ pub struct StatusArgs {
     /// Evaluate ages as of this date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// Decrypt every version in history (needs an identity), so a key's age counts from its
+    /// last plaintext change even across re-encryptions and data-key rotations.
+    #[arg(long)]
+    pub decrypt: bool,
 }
 
 /// `secrets verify`.
@@ -553,24 +557,11 @@ pub fn rewrite_legacy(args: Vec<String>) -> Vec<String> {
     let Some(pos) = pos.map(|p| p + 1) else {
         return args;
     };
-    const VERBS: [&str; 15] = [
-        "encrypt",
-        "decrypt",
-        "filestatus",
-        "demo",
-        "edit",
-        "set",
-        "unset",
-        "updatekeys",
-        "rotate",
-        "exec-env",
-        "exec-file",
-        "git",
-        "merge-driver",
-        "scan",
-        "hook",
-    ];
-    if args[1..pos].iter().any(|a| VERBS.contains(&a.as_str())) {
+    // Any subcommand before the flag owns it (`secrets log --decrypt`), so only a bare
+    // `secrets [flags] -d FILE` is rewritten.
+    let command = <Cli as clap::CommandFactory>::command();
+    let is_verb = |a: &str| command.get_subcommands().any(|c| c.get_name() == a);
+    if args[1..pos].iter().any(|a| is_verb(a)) {
         return args;
     }
     let verb = if matches!(args[pos].as_str(), "-e" | "--encrypt") {
@@ -614,5 +605,9 @@ mod tests {
             rewrite_legacy(v(&["secrets", "decrypt", "f"])),
             v(&["secrets", "decrypt", "f"])
         );
+        for verb in ["log", "status", "verify", "sync", "render"] {
+            let args = v(&["secrets", verb, "--format", "table", "--decrypt"]);
+            assert_eq!(rewrite_legacy(args.clone()), args, "{verb}");
+        }
     }
 }

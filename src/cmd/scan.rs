@@ -28,6 +28,16 @@ fn fail(e: impl Into<anyhow::Error>) -> Failure {
     Failure::new(ERROR, e)
 }
 
+/// What a scan found, before it is printed.
+pub struct Scanned {
+    /// Findings (baseline applied) and counts.
+    pub outcome: secrets_scan::Outcome,
+    /// Texts considered.
+    pub considered: usize,
+    /// What was scanned ("staged file(s)", ...).
+    pub what: &'static str,
+}
+
 /// Runs `secrets scan`.
 pub fn run(config: Option<&Path>, a: &ScanArgs) -> Result<u8, Failure> {
     let format = OutputFormat::from_name(&a.format).ok_or_else(|| {
@@ -36,6 +46,62 @@ pub fn run(config: Option<&Path>, a: &ScanArgs) -> Result<u8, Failure> {
             a.format
         ))
     })?;
+    let Scanned {
+        outcome,
+        considered,
+        what,
+    } = scan(config, a)?;
+    eprintln!(
+        "secrets: scanned {considered} {what}{}",
+        if considered == 0 && a.staged {
+            " (nothing staged)"
+        } else {
+            ""
+        }
+    );
+
+    if let Some(path) = &a.write_baseline {
+        let b = Baseline::from_entries(outcome.items.iter().map(|i| Entry {
+            fingerprint: i.fingerprint(),
+            rule: i.finding.rule.clone(),
+            file: i.finding.file.clone(),
+        }));
+        b.write(path).map_err(fail)?;
+        eprintln!(
+            "secrets: wrote {} finding(s) to the baseline {}",
+            b.findings.len(),
+            path.display()
+        );
+        return Ok(0);
+    }
+
+    let text = render(&outcome.items, format, a.no_redact);
+    match &a.output {
+        Some(p) => std::fs::write(p, text.as_bytes())
+            .map_err(|e| fail(anyhow!("cannot write {}: {e}", p.display())))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|_| out.flush())
+                .map_err(fail)?;
+        }
+    }
+    if outcome.suppressed > 0 {
+        eprintln!(
+            "secrets: {} finding(s) suppressed by the baseline",
+            outcome.suppressed
+        );
+    }
+    if outcome.items.is_empty() {
+        Ok(0)
+    } else {
+        eprintln!("secrets: {} finding(s)", outcome.items.len());
+        Ok(1)
+    }
+}
+
+/// Loads the configuration, collects the sources `a` names and scans them.
+pub fn scan(config: Option<&Path>, a: &ScanArgs) -> Result<Scanned, Failure> {
     let cwd = std::env::current_dir().map_err(fail)?;
     let (toml_path, sops_path) = match config {
         Some(p) if p.extension().is_some_and(|e| e == "toml") => (Some(p.to_path_buf()), None),
@@ -120,54 +186,11 @@ pub fn run(config: Option<&Path>, a: &ScanArgs) -> Result<u8, Failure> {
         baseline,
     };
     let outcome = scanner.scan_all(&collected.blobs);
-    eprintln!(
-        "secrets: scanned {} {what}{}",
-        collected.considered,
-        if collected.considered == 0 && a.staged {
-            " (nothing staged)"
-        } else {
-            ""
-        }
-    );
-
-    if let Some(path) = &a.write_baseline {
-        let b = Baseline::from_entries(outcome.items.iter().map(|i| Entry {
-            fingerprint: i.fingerprint(),
-            rule: i.finding.rule.clone(),
-            file: i.finding.file.clone(),
-        }));
-        b.write(path).map_err(fail)?;
-        eprintln!(
-            "secrets: wrote {} finding(s) to the baseline {}",
-            b.findings.len(),
-            path.display()
-        );
-        return Ok(0);
-    }
-
-    let text = render(&outcome.items, format, a.no_redact);
-    match &a.output {
-        Some(p) => std::fs::write(p, text.as_bytes())
-            .map_err(|e| fail(anyhow!("cannot write {}: {e}", p.display())))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .and_then(|_| out.flush())
-                .map_err(fail)?;
-        }
-    }
-    if outcome.suppressed > 0 {
-        eprintln!(
-            "secrets: {} finding(s) suppressed by the baseline",
-            outcome.suppressed
-        );
-    }
-    if outcome.items.is_empty() {
-        Ok(0)
-    } else {
-        eprintln!("secrets: {} finding(s)", outcome.items.len());
-        Ok(1)
-    }
+    Ok(Scanned {
+        outcome,
+        considered: collected.considered,
+        what,
+    })
 }
 
 /// Built-in rules plus the project's extra rules, minus disabled ones, compiled.

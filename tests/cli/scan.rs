@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::util::{run, secrets, sops, Run, ALICE, BOB};
 
 /// A GitHub PAT-shaped fake, assembled at run time so this file itself is clean.
-fn fake_pat(seed: &str) -> String {
+pub(crate) fn fake_pat(seed: &str) -> String {
     let body: String = format!("{seed}Xq7LmZ2pW9rT4vK8sB3nH6cJ1dF5gY0aE")
         .chars()
         .take(36)
@@ -14,14 +14,14 @@ fn fake_pat(seed: &str) -> String {
     format!("{}{}", ["gh", "p_"].concat(), body)
 }
 
-struct Repo {
+pub(crate) struct Repo {
     _dir: tempfile::TempDir,
-    root: PathBuf,
+    pub(crate) root: PathBuf,
     home: PathBuf,
 }
 
 impl Repo {
-    fn new() -> Repo {
+    pub(crate) fn new() -> Repo {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("repo");
         let home = dir.path().join("home");
@@ -36,7 +36,7 @@ impl Repo {
         r
     }
 
-    fn env(&self, path_prefix: Option<&Path>) -> Vec<(String, String)> {
+    pub(crate) fn env(&self, path_prefix: Option<&Path>) -> Vec<(String, String)> {
         let mut env = vec![
             ("HOME".to_string(), self.home.display().to_string()),
             ("GIT_CONFIG_NOSYSTEM".to_string(), "1".to_string()),
@@ -52,19 +52,19 @@ impl Repo {
         env
     }
 
-    fn git(&self, args: &[&str]) -> Run {
+    pub(crate) fn git(&self, args: &[&str]) -> Run {
         let mut full = vec!["-c", "user.name=t", "-c", "user.email=t@t"];
         full.extend_from_slice(args);
         run(Path::new("git"), &full, &self.root, &self.env(None), None)
     }
 
-    fn git_ok(&self, args: &[&str]) -> Run {
+    pub(crate) fn git_ok(&self, args: &[&str]) -> Run {
         let r = self.git(args);
         assert_eq!(r.code, 0, "git {args:?}: {}", r.stderr_text());
         r
     }
 
-    fn write(&self, name: &str, text: &str) {
+    pub(crate) fn write(&self, name: &str, text: &str) {
         let p = self.root.join(name);
         if let Some(d) = p.parent() {
             std::fs::create_dir_all(d).unwrap();
@@ -72,22 +72,22 @@ impl Repo {
         std::fs::write(p, text).unwrap();
     }
 
-    fn read(&self, name: &str) -> String {
+    pub(crate) fn read(&self, name: &str) -> String {
         std::fs::read_to_string(self.root.join(name)).unwrap()
     }
 
-    fn scan(&self, args: &[&str]) -> Run {
+    pub(crate) fn scan(&self, args: &[&str]) -> Run {
         let mut full = vec!["scan"];
         full.extend_from_slice(args);
         run(&secrets(), &full, &self.root, &self.env(None), None)
     }
 
-    fn stdout(r: &Run) -> String {
+    pub(crate) fn stdout(r: &Run) -> String {
         String::from_utf8_lossy(&r.stdout).into_owned()
     }
 
     /// Encrypts `plain` for `recipients` with `secrets encrypt` into `name`.
-    fn encrypt(&self, name: &str, plain: &str, recipients: &str, ty: &str) {
+    pub(crate) fn encrypt(&self, name: &str, plain: &str, recipients: &str, ty: &str) {
         self.write(name, plain);
         let r = run(
             &secrets(),
@@ -110,7 +110,7 @@ impl Repo {
         assert!(self.read(name).contains("ENC["));
     }
 
-    fn commit(&self, msg: &str) {
+    pub(crate) fn commit(&self, msg: &str) {
         self.git_ok(&["commit", "-q", "--no-verify", "-m", msg]);
     }
 }

@@ -7,6 +7,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod date;
+pub mod error;
 pub mod history;
 pub mod inventory;
 pub mod log;

@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use granit_parser::{Event, Parser, ScalarStyle};
+use secrets_sops::spanned::{self, Ints, Node, NodeKind, Plain, SpannedError, SpannedErrorKind};
 
 /// Known hosts file used when neither the target nor the defaults name one.
 pub const DEFAULT_KNOWN_HOSTS: &str = "secrets/known_hosts";
@@ -150,34 +150,10 @@ pub enum TargetsErrorKind {
     /// A YAML feature the targets file does not accept (tags, complex keys).
     #[error("{0} not supported in the targets file")]
     Unsupported(String),
-    /// A value of the wrong YAML type.
-    #[error("`{field}` must be {expected}, found {found}")]
-    Type {
-        /// The field (or `targets`, `defaults`, a target name).
-        field: String,
-        /// What it must be, e.g. `a string`.
-        expected: &'static str,
-        /// What it is, e.g. `a list`.
-        found: &'static str,
-    },
-    /// A field that does not exist (usually a typo).
-    #[error("unknown field `{field}` in {place}{}", Suggestion(*.suggestion))]
-    UnknownField {
-        /// The unknown field.
-        field: String,
-        /// `the top level`, `defaults` or `a target`.
-        place: &'static str,
-        /// The closest known field, if one is close.
-        suggestion: Option<&'static str>,
-    },
-    /// A key given twice in the same map.
-    #[error("`{key}` is given twice (first on line {first_line})")]
-    DuplicateKey {
-        /// The repeated key.
-        key: String,
-        /// Line of its first appearance.
-        first_line: usize,
-    },
+    /// A field of the wrong YAML type, an unknown field (with a "did you mean"), or a key given
+    /// twice in one map.
+    #[error(transparent)]
+    Field(Box<SpannedErrorKind>),
     /// A target name given twice.
     #[error("target defined twice (first on line {first_line})")]
     DuplicateTarget {
@@ -256,202 +232,32 @@ pub enum TargetsErrorKind {
     },
 }
 
-struct Suggestion(Option<&'static str>);
-
-impl fmt::Display for Suggestion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(s) => write!(f, " (did you mean `{s}`?)"),
-            None => Ok(()),
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
-// A small YAML node tree with lines, built from granit-parser events.
+// The document is read by `secrets_sops::spanned`; its errors become this file's.
 
-#[derive(Clone, Debug)]
-struct Node {
-    line: usize,
-    kind: NodeKind,
-}
+/// `port` and `mode` are numbers, so a plain `5` is `a number` in type errors.
+const INTS: Ints = Ints::Number;
 
-#[derive(Clone, Debug)]
-enum NodeKind {
-    /// `plain` is false for quoted and block scalars and for `!!str`: never null, bool or int.
-    Scalar {
-        text: String,
-        plain: bool,
-    },
-    Seq(Vec<Node>),
-    Map(Vec<(Node, Node)>),
-}
-
-/// A plain scalar's YAML 1.2 core type, as far as this file cares.
-#[derive(PartialEq)]
-enum Plain {
-    Null,
-    Bool(bool),
-    Int,
-    Other,
-}
-
-fn plain_type(text: &str) -> Plain {
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => Plain::Null,
-        "true" | "True" | "TRUE" => Plain::Bool(true),
-        "false" | "False" | "FALSE" => Plain::Bool(false),
-        _ if parse_int(text).is_some() => Plain::Int,
-        _ => Plain::Other,
-    }
-}
-
-/// YAML integers: decimal (optional sign), `0o` octal, `0x` hex; `0`-prefixed decimals are
-/// YAML 1.1 octal (go-yaml reads `0600` as 384), which only `mode` gives a meaning.
-fn parse_int(text: &str) -> Option<i64> {
-    let (neg, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
+/// A [`SpannedError`] as this file's error (the messages of `MultipleDocuments` and
+/// `Unsupported` name the targets file).
+fn from_spanned(e: SpannedError) -> Fail {
+    let kind = match e.kind {
+        SpannedErrorKind::Syntax(message) => TargetsErrorKind::Syntax(message),
+        SpannedErrorKind::MultipleDocuments => TargetsErrorKind::MultipleDocuments,
+        SpannedErrorKind::Unsupported(what) => TargetsErrorKind::Unsupported(what),
+        field => TargetsErrorKind::Field(Box::new(field)),
     };
-    let value = if let Some(oct) = digits.strip_prefix("0o") {
-        i64::from_str_radix(oct, 8).ok()?
-    } else if let Some(hex) = digits.strip_prefix("0x") {
-        i64::from_str_radix(hex, 16).ok()?
-    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        if digits.len() > 1 && digits.starts_with('0') {
-            i64::from_str_radix(digits, 8).ok()?
-        } else {
-            digits.parse().ok()?
-        }
-    } else {
-        return None;
-    };
-    Some(if neg { -value } else { value })
+    (e.line, kind)
 }
 
-impl Node {
-    fn type_name(&self) -> &'static str {
-        match &self.kind {
-            NodeKind::Seq(_) => "a list",
-            NodeKind::Map(_) => "a map",
-            NodeKind::Scalar { plain: false, .. } => "a string",
-            NodeKind::Scalar { text, plain: true } => match plain_type(text) {
-                Plain::Null => "nothing (null)",
-                Plain::Bool(_) => "a boolean",
-                Plain::Int => "a number",
-                Plain::Other => "a string",
-            },
-        }
-    }
-
-    fn is_null(&self) -> bool {
-        matches!(&self.kind, NodeKind::Scalar { text, plain: true } if plain_type(text) == Plain::Null)
-    }
-}
-
-enum Frame {
-    Seq(Node, usize),
-    Map(Node, usize, Option<Node>),
-}
-
-/// Reads the event stream into one document root (`None` for an empty file).
-fn build(text: &str) -> Result<Option<Node>, (usize, TargetsErrorKind)> {
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, Node> = HashMap::new();
-    let mut root: Option<Node> = None;
-    let mut documents = 0usize;
-    for item in Parser::new_from_str(text) {
-        let (event, span) = item.map_err(|e| {
-            let line = e.marker().line().max(1);
-            (line, TargetsErrorKind::Syntax(e.info()))
-        })?;
-        let line = span.start.line().max(1);
-        let (node, anchor) = match event {
-            Event::DocumentStart(..) => {
-                documents += 1;
-                if documents > 1 {
-                    return Err((line, TargetsErrorKind::MultipleDocuments));
-                }
-                continue;
-            }
-            Event::Scalar(value, style, anchor, tag) => {
-                let mut plain = style == ScalarStyle::Plain;
-                if let Some(tag) = tag {
-                    match (tag.handle(), tag.suffix()) {
-                        ("tag:yaml.org,2002:", "str") => plain = false,
-                        ("tag:yaml.org,2002:", "int" | "bool" | "null") => {}
-                        (handle, suffix) => {
-                            let what = format!("the tag `{handle}{suffix}` is");
-                            return Err((line, TargetsErrorKind::Unsupported(what)));
-                        }
-                    }
-                }
-                let kind = NodeKind::Scalar {
-                    text: value.into_owned(),
-                    plain,
-                };
-                (Node { line, kind }, anchor)
-            }
-            Event::Alias(id) => match anchors.get(&id) {
-                Some(target) => {
-                    let mut node = target.clone();
-                    node.line = line;
-                    (node, 0)
-                }
-                None => {
-                    let what = "an alias to an unknown anchor is".to_string();
-                    return Err((line, TargetsErrorKind::Unsupported(what)));
-                }
-            },
-            Event::SequenceStart(_, _, Some(_)) | Event::MappingStart(_, _, Some(_)) => {
-                let what = "a tag on a list or map is".to_string();
-                return Err((line, TargetsErrorKind::Unsupported(what)));
-            }
-            Event::SequenceStart(_, anchor, _) => {
-                let kind = NodeKind::Seq(Vec::new());
-                stack.push(Frame::Seq(Node { line, kind }, anchor));
-                continue;
-            }
-            Event::MappingStart(_, anchor, _) => {
-                let kind = NodeKind::Map(Vec::new());
-                stack.push(Frame::Map(Node { line, kind }, anchor, None));
-                continue;
-            }
-            Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Frame::Seq(node, anchor)) | Some(Frame::Map(node, anchor, _)) => {
-                    (node, anchor)
-                }
-                None => return Err((line, TargetsErrorKind::Syntax("unbalanced end".into()))),
-            },
-            _ => continue,
-        };
-        if anchor != 0 {
-            anchors.insert(anchor, node.clone());
-        }
-        match stack.last_mut() {
-            None => root = Some(node),
-            Some(Frame::Seq(seq, _)) => {
-                if let NodeKind::Seq(items) = &mut seq.kind {
-                    items.push(node);
-                }
-            }
-            Some(Frame::Map(map, _, pending)) => match pending.take() {
-                None => {
-                    if !matches!(node.kind, NodeKind::Scalar { .. }) {
-                        let what = "a list or map as a key is".to_string();
-                        return Err((node.line, TargetsErrorKind::Unsupported(what)));
-                    }
-                    *pending = Some(node);
-                }
-                Some(key) => {
-                    if let NodeKind::Map(entries) = &mut map.kind {
-                        entries.push((key, node));
-                    }
-                }
-            },
-        }
-    }
-    Ok(root)
+/// [`spanned::fields`] with this file's errors.
+fn fields<'n>(
+    node: &'n Node,
+    known: &'static [&'static str],
+    place: &'static str,
+    name: &str,
+) -> Result<spanned::Fields<'n>, Fail> {
+    spanned::fields(node, known, place, name, INTS).map_err(from_spanned)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -490,92 +296,8 @@ const SSH_ONLY: &[&str] = &[
 
 type Fail = (usize, TargetsErrorKind);
 
-fn key_text(key: &Node) -> &str {
-    match &key.kind {
-        NodeKind::Scalar { text, .. } => text,
-        _ => "",
-    }
-}
-
-/// A map's entries by field name, checking for unknown and repeated fields.
-fn fields<'n>(
-    node: &'n Node,
-    known: &'static [&'static str],
-    place: &'static str,
-    name: &str,
-) -> Result<Vec<(&'static str, &'n Node, usize)>, Fail> {
-    let NodeKind::Map(entries) = &node.kind else {
-        let found = node.type_name();
-        let field = name.to_string();
-        return Err((
-            node.line,
-            TargetsErrorKind::Type {
-                field,
-                expected: "a map",
-                found,
-            },
-        ));
-    };
-    let mut out: Vec<(&'static str, &Node, usize)> = Vec::new();
-    for (key, value) in entries {
-        let text = key_text(key);
-        let Some(field) = known.iter().copied().find(|f| *f == text) else {
-            return Err((
-                key.line,
-                TargetsErrorKind::UnknownField {
-                    field: text.to_string(),
-                    place,
-                    suggestion: closest(text, known),
-                },
-            ));
-        };
-        if let Some((_, _, first_line)) = out.iter().find(|(f, _, _)| *f == field) {
-            return Err((
-                key.line,
-                TargetsErrorKind::DuplicateKey {
-                    key: field.to_string(),
-                    first_line: *first_line,
-                },
-            ));
-        }
-        out.push((field, value, key.line));
-    }
-    Ok(out)
-}
-
-/// The known field closest to a typo (edit distance at most 2), if any.
-fn closest(word: &str, known: &[&'static str]) -> Option<&'static str> {
-    known
-        .iter()
-        .map(|k| (edit_distance(word, k), *k))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 fn type_err(field: &str, expected: &'static str, node: &Node) -> Fail {
-    (
-        node.line,
-        TargetsErrorKind::Type {
-            field: field.to_string(),
-            expected,
-            found: node.type_name(),
-        },
-    )
+    from_spanned(node.type_error(field, expected, INTS))
 }
 
 /// Any non-null scalar, as written.
@@ -673,14 +395,14 @@ fn rename(node: &Node) -> Result<Vec<(String, String)>, Fail> {
     let mut out: Vec<(String, String)> = Vec::with_capacity(entries.len());
     let mut lines: HashMap<String, usize> = HashMap::new();
     for (key, value) in entries {
-        let from = key_text(key).to_string();
+        let from = key.text().to_string();
         if let Some(first_line) = lines.get(&from) {
             return Err((
                 key.line,
-                TargetsErrorKind::DuplicateKey {
+                TargetsErrorKind::Field(Box::new(SpannedErrorKind::DuplicateKey {
                     key: from,
                     first_line: *first_line,
-                },
+                })),
             ));
         }
         lines.insert(from.clone(), key.line);
@@ -694,19 +416,14 @@ fn rename(node: &Node) -> Result<Vec<(String, String)>, Fail> {
 }
 
 fn boolean(field: &'static str, node: &Node) -> Result<bool, Fail> {
-    match &node.kind {
-        NodeKind::Scalar { text, plain: true } => match plain_type(text) {
-            Plain::Bool(b) => Ok(b),
-            _ => Err(type_err(field, "true or false", node)),
-        },
-        _ => Err(type_err(field, "true or false", node)),
-    }
+    node.as_bool()
+        .ok_or_else(|| type_err(field, "true or false", node))
 }
 
 fn port(node: &Node) -> Result<u16, Fail> {
     match &node.kind {
-        NodeKind::Scalar { text, plain: true } if plain_type(text) == Plain::Int => {
-            match parse_int(text) {
+        NodeKind::Scalar { text, plain: true } if node.plain_type() == Some(Plain::Int) => {
+            match spanned::parse_int(text) {
                 Some(p @ 1..=65535) => Ok(p as u16),
                 _ => Err((node.line, TargetsErrorKind::Port)),
             }
@@ -721,7 +438,7 @@ fn mode(node: &Node) -> Result<u32, Fail> {
     let bad = |msg: String| (node.line, TargetsErrorKind::Mode(msg));
     let digits = match &node.kind {
         NodeKind::Scalar { text, plain: false } => text.strip_prefix("0o").unwrap_or(text),
-        NodeKind::Scalar { text, plain: true } if plain_type(text) == Plain::Int => {
+        NodeKind::Scalar { text, plain: true } if node.plain_type() == Some(Plain::Int) => {
             if let Some(oct) = text.strip_prefix("0o") {
                 oct
             } else if text == "0" || (text.starts_with('0') && !text.starts_with("0x")) {
@@ -749,14 +466,14 @@ fn mode(node: &Node) -> Result<u32, Fail> {
 
 /// A target's own fields, then the defaults.
 struct Lookup<'n> {
-    own: Vec<(&'static str, &'n Node, usize)>,
+    own: spanned::Fields<'n>,
     defaults: &'n [(&'static str, &'n Node, usize)],
     command: bool,
 }
 
 impl<'n> Lookup<'n> {
     fn own(&self, field: &str) -> Option<&'n Node> {
-        self.own.iter().find(|(f, _, _)| *f == field).map(|e| e.1)
+        spanned::get(&self.own, field)
     }
 
     fn get(&self, field: &str) -> Option<&'n Node> {
@@ -769,10 +486,7 @@ impl<'n> Lookup<'n> {
             if ignored {
                 return None;
             }
-            self.defaults
-                .iter()
-                .find(|(f, _, _)| *f == field)
-                .map(|e| e.1)
+            spanned::get(self.defaults, field)
         })
     }
 }
@@ -924,7 +638,7 @@ pub fn parse(text: &str, file_name: &str) -> Result<TargetsFile, TargetsError> {
         target: target.map(str::to_string),
         kind,
     };
-    let Some(root) = build(text).map_err(|e| err(e, None))? else {
+    let Some(root) = spanned::parse(text).map_err(|e| err(from_spanned(e), None))? else {
         return Err(err((1, TargetsErrorKind::MissingTargets), None));
     };
     if root.is_null() {
@@ -932,19 +646,19 @@ pub fn parse(text: &str, file_name: &str) -> Result<TargetsFile, TargetsError> {
     }
     if !matches!(root.kind, NodeKind::Map(_)) {
         let kind = TargetsErrorKind::Root {
-            found: root.type_name(),
+            found: root.type_name(INTS),
         };
         return Err(err((root.line, kind), None));
     }
     let top = fields(&root, TOP_FIELDS, "the top level", "").map_err(|e| err(e, None))?;
-    let defaults = match top.iter().find(|(f, _, _)| *f == "defaults") {
-        Some((_, node, _)) if node.is_null() => Vec::new(),
-        Some((_, node, _)) => {
+    let defaults = match spanned::get(&top, "defaults") {
+        Some(node) if node.is_null() => Vec::new(),
+        Some(node) => {
             fields(node, TARGET_FIELDS, "defaults", "defaults").map_err(|e| err(e, None))?
         }
         None => Vec::new(),
     };
-    let Some((_, targets_node, _)) = top.iter().find(|(f, _, _)| *f == "targets") else {
+    let Some(targets_node) = spanned::get(&top, "targets") else {
         return Err(err((root.line, TargetsErrorKind::MissingTargets), None));
     };
     let NodeKind::Map(entries) = &targets_node.kind else {
@@ -954,7 +668,7 @@ pub fn parse(text: &str, file_name: &str) -> Result<TargetsFile, TargetsError> {
     let mut targets = Vec::with_capacity(entries.len());
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (key, value) in entries {
-        let name = key_text(key);
+        let name = key.text();
         if !valid_target_name(name) {
             let kind = TargetsErrorKind::InvalidName {
                 name: name.to_string(),
@@ -1229,7 +943,7 @@ targets:
                 "secrets/targets.yaml:7: target \"vps-i1\": invalid pattern \"[DB\" in `only`: unclosed character class; missing ']'",
             ),
             (
-                with("    rename: {db-pass: 9LIVES}\n"),
+                with("    rename: {db-pass: 9LIVES}\n"), // secrets:allow (not a secret)
                 "secrets/targets.yaml:7: target \"vps-i1\": rename \"db-pass\" to \"9LIVES\": the new name must match [A-Za-z_][A-Za-z0-9_]*",
             ),
             (

@@ -278,7 +278,14 @@ impl Detector {
                 if m.start() == m.end() {
                     continue;
                 }
-                let secret = m.as_str();
+                let secret = if rule.generic {
+                    up_to_escaped_newline(m.as_str())
+                } else {
+                    m.as_str()
+                };
+                if rule.generic && secret.len() < GENERIC_MIN_LEN {
+                    continue;
+                }
                 if let Some(min) = rule.entropy {
                     if shannon_entropy(secret) < min {
                         continue;
@@ -292,7 +299,7 @@ impl Detector {
                 cands.push(Candidate {
                     rule: ri,
                     start: ls + m.start(),
-                    end: ls + m.end(),
+                    end: ls + m.start() + secret.len(),
                 });
                 if rule.multiline {
                     // One block per keyword line is enough.
@@ -363,6 +370,23 @@ fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
         .filter_map(|(i, b)| (b == b'\n').then_some(i))
 }
 
+/// The shortest value a `generic-*` rule reports (their regexes ask for 8 characters too).
+const GENERIC_MIN_LEN: usize = 8;
+
+/// A generic value up to a `\n`, `\r` or `\t` escape: inside a string literal of source code
+/// the escape ends the logical line (`"password: {v}\ntoken: …"`), so what follows is not part
+/// of the value.
+fn up_to_escaped_newline(value: &str) -> &str {
+    let bytes = value.as_bytes();
+    let cut = bytes
+        .windows(2)
+        .position(|w| w[0] == b'\\' && matches!(w[1], b'n' | b'r' | b't'));
+    match cut {
+        Some(i) => &value[..i],
+        None => value,
+    }
+}
+
 #[cfg(test)]
 mod tests {
 
@@ -380,6 +404,19 @@ mod tests {
     // Fake tokens are assembled at run time so this source file holds no token literal.
     fn ghp() -> String {
         format!("ghp_{}", "Q7wZk2Lr9XvB4nTq8YpH3sJd6FmC1aGe5UoR")
+    }
+
+    #[test]
+    fn generic_values_end_at_an_escaped_newline() {
+        assert_eq!(up_to_escaped_newline("pw-one\\napi_key:"), "pw-one");
+        assert_eq!(up_to_escaped_newline("a\\tb"), "a");
+        assert_eq!(up_to_escaped_newline("no-escape"), "no-escape");
+        assert_eq!(up_to_escaped_newline("back\\slash"), "back\\slash");
+        // Long enough before the escape: still a finding, ending at the escape.
+        let text = "let s = \"password: Qz8vK2mW9xT4rB7n\\nuser: x\";\n"; // secrets:allow
+        let f = det().scan("a.rs", text);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].secret.as_str(), "Qz8vK2mW9xT4rB7n");
     }
 
     #[test]

@@ -230,6 +230,12 @@ impl Policy {
         None
     }
 
+    /// Is `path` (relative to the root) governed by a `.sops.yaml` creation rule with a
+    /// `path_regex` (so it must be a sops file)?
+    pub fn is_ruled(&self, path: &str) -> bool {
+        self.rule_for(path).is_some()
+    }
+
     /// Checks one file's content.
     pub fn check(&self, path: &str, bytes: &[u8]) -> Checked {
         let mut out = Checked::default();

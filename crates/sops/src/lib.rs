@@ -19,6 +19,7 @@ pub mod metadata;
 pub mod path;
 pub mod rekey;
 pub mod shamir;
+pub mod spanned;
 pub mod store;
 pub mod tree;
 
