@@ -79,6 +79,119 @@ pub enum Command {
     ///
     /// One line per problem. Exit 0 clean, 1 problems, 2 error.
     Verify(VerifyArgs),
+    /// Set up this repository: your age identity, .sops.yaml, an encrypted template, the
+    /// pre-commit hook, the git drivers and the GitHub workflows.
+    ///
+    /// Idempotent: what exists is kept (--force overwrites) and every step is reported.
+    Init(InitArgs),
+    /// Generate an age identity (X25519) and print its public recipient.
+    Keygen(KeygenArgs),
+    /// Who can decrypt what: list the recipients of each file; add or remove one in
+    /// .sops.yaml and re-key the files it governs.
+    #[command(subcommand)]
+    Recipients(RecipientsCommand),
+    /// Print a shell completion script: secrets completions bash|zsh|fish|elvish|powershell.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command with --output DIR.
+    Man(ManArgs),
+}
+
+/// `secrets init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Overwrite files that already exist (.sops.yaml, templates, workflows, the hook).
+    #[arg(long)]
+    pub force: bool,
+    /// More recipients for the new .sops.yaml rule (teammates, a CI key), besides yours.
+    #[arg(long = "age", value_name = "RECIPIENT", value_delimiter = ',')]
+    pub age: Vec<String>,
+    /// Where to create your identity when none is found (default: where sops looks,
+    /// $SOPS_AGE_KEY_FILE or ~/.config/sops/age/keys.txt).
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Do not install the pre-commit hook.
+    #[arg(long)]
+    pub no_hook: bool,
+    /// Do not write .github/workflows.
+    #[arg(long)]
+    pub no_workflows: bool,
+}
+
+/// `secrets keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Write the identity to this file (created with mode 0600; refused if it exists) instead
+    /// of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `secrets recipients …`.
+#[derive(Debug, Subcommand)]
+pub enum RecipientsCommand {
+    /// Who can decrypt each encrypted file, read from the files themselves, with the names
+    /// given in .sops.yaml.
+    List(RecipientsListArgs),
+    /// Add a recipient to the .sops.yaml rules and re-key the files they govern.
+    Add(RecipientsAddArgs),
+    /// Remove a recipient from the .sops.yaml rules and re-key (rotate) the files they govern.
+    Remove(RecipientsRemoveArgs),
+}
+
+/// `secrets recipients list`.
+#[derive(Debug, Args)]
+pub struct RecipientsListArgs {
+    /// Files or directories (default: every sops file in the repository).
+    pub paths: Vec<PathBuf>,
+    /// Output: table or json.
+    #[arg(long, default_value = "table", value_name = "FORMAT")]
+    pub format: String,
+}
+
+/// `secrets recipients add`.
+#[derive(Debug, Args)]
+pub struct RecipientsAddArgs {
+    /// A name for the recipient (kept as a comment next to the key in .sops.yaml).
+    pub name: String,
+    /// The age recipient (age1…).
+    pub key: String,
+    /// Only the rules whose files match this glob (default: every rule).
+    #[arg(long, value_name = "GLOB")]
+    pub files: Option<String>,
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
+/// `secrets recipients remove`.
+#[derive(Debug, Args)]
+pub struct RecipientsRemoveArgs {
+    /// The recipient: its name in .sops.yaml, or the age1… key.
+    pub name: String,
+    /// Only the rules whose files match this glob (default: every rule).
+    #[arg(long, value_name = "GLOB")]
+    pub files: Option<String>,
+    /// Do not ask for confirmation.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Remove even when none of your identities could decrypt the files afterwards.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `secrets completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}
+
+/// `secrets man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write secrets.1 and one secrets-COMMAND.1 per command into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
 }
 
 /// `secrets log`.

@@ -21,6 +21,9 @@ fn run(cli: cli::Cli) -> Result<u8, report::Failure> {
         // scan loads .sops.yaml itself: a broken config is exit 2 (error), not 1 (findings).
         Command::Scan(args) => return cmd::scan::run(cli.config.as_deref(), args),
         Command::Hook(h) => return cmd::hook::run(h),
+        Command::Keygen(args) => return cmd::keygen::run(args),
+        Command::Completions(args) => return cmd::docs::completions(args),
+        Command::Man(args) => return cmd::docs::man(args),
         _ => {}
     }
     let lenient = matches!(
@@ -50,7 +53,14 @@ fn run(cli: cli::Cli) -> Result<u8, report::Failure> {
         Command::Log(a) => cmd::log::run(&ctx, a),
         Command::Status(a) => cmd::status::run(&ctx, a),
         Command::Verify(a) => cmd::verify::run(&ctx, a),
-        Command::Demo(_) | Command::Scan(_) | Command::Hook(_) => unreachable!("handled above"),
+        Command::Init(a) => cmd::init::run(&ctx, a),
+        Command::Recipients(r) => cmd::recipients::run(&ctx, r),
+        Command::Demo(_)
+        | Command::Scan(_)
+        | Command::Hook(_)
+        | Command::Keygen(_)
+        | Command::Completions(_)
+        | Command::Man(_) => unreachable!("handled above"),
     }
 }
 

@@ -16,6 +16,27 @@ use crate::error::{Error, Result};
 use crate::metadata::{AgeKey, KeyGroup, MasterKey, Metadata};
 use crate::shamir;
 
+/// A new age X25519 identity, as `age-keygen` writes it.
+pub struct NewIdentity {
+    /// The identity file's text: `# created:` and `# public key:` comments, then the
+    /// `AGE-SECRET-KEY-1…` line. Wiped on drop.
+    pub text: Zeroizing<String>,
+    /// The public recipient (`age1…`).
+    pub recipient: String,
+}
+
+/// Generates an identity; `created` is the RFC 3339 time written in its comment.
+pub fn generate_identity(created: &str) -> NewIdentity {
+    use age::secrecy::ExposeSecret;
+    let identity = age::x25519::Identity::generate();
+    let recipient = identity.to_public().to_string();
+    let text = Zeroizing::new(format!(
+        "# created: {created}\n# public key: {recipient}\n{}\n",
+        identity.to_string().expose_secret()
+    ));
+    NewIdentity { text, recipient }
+}
+
 /// A recipient string sops accepts, parsed.
 #[derive(Debug)]
 pub enum Recipient {
@@ -299,6 +320,17 @@ pub fn recover_data_key(md: &Metadata, ids: &mut IdentitySet) -> Result<DataKey>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_identity_file_parses_back() {
+        let new = generate_identity("2026-12-07T12:00:00Z");
+        let lines: Vec<&str> = new.text.lines().collect();
+        assert_eq!(lines[0], "# created: 2026-12-07T12:00:00Z");
+        assert_eq!(lines[1], format!("# public key: {}", new.recipient));
+        assert!(lines[2].starts_with("AGE-SECRET-KEY-1"));
+        assert_eq!(parse_identities(&new.text).unwrap().len(), 1);
+        assert!(Recipient::parse(&new.recipient).is_ok());
+    }
 
     #[test]
     fn recipient_kinds() {
