@@ -155,9 +155,14 @@ pub struct RecipientsAddArgs {
     pub name: String,
     /// The age recipient (age1…).
     pub key: String,
-    /// Only the rules whose files match this glob (default: every rule).
+    /// Only the rules that govern the files matching this glob (relative to the directory of
+    /// .sops.yaml, like path_regex; a path without wildcards may not exist yet). Default: every
+    /// rule with age recipients.
     #[arg(long, value_name = "GLOB")]
     pub files: Option<String>,
+    /// In rules with several key_groups: the group to add to (its index in `recipients list`).
+    #[arg(long, value_name = "N")]
+    pub group: Option<usize>,
     /// Do not ask for confirmation.
     #[arg(short = 'y', long)]
     pub yes: bool,
@@ -166,9 +171,10 @@ pub struct RecipientsAddArgs {
 /// `secrets recipients remove`.
 #[derive(Debug, Args)]
 pub struct RecipientsRemoveArgs {
-    /// The recipient: its name in .sops.yaml, or the age1… key.
+    /// The recipient: its name in .sops.yaml (the comment next to the key), or the age1… key.
     pub name: String,
-    /// Only the rules whose files match this glob (default: every rule).
+    /// Only the rules that govern the files matching this glob (relative to the directory of
+    /// .sops.yaml; a path without wildcards may not exist yet). Default: every rule.
     #[arg(long, value_name = "GLOB")]
     pub files: Option<String>,
     /// Do not ask for confirmation.

@@ -116,11 +116,56 @@ fn setup(ctx: &Context, args: &GitSetupArgs) -> Result<u8, Failure> {
             Failure::new(code::GENERIC, anyhow!("not inside a git work tree"))
                 .hint("run `secrets git setup` inside the repository (after `git init`)")
         })?;
-    let mut changed = false;
+    let done = configure(ctx, &top, &args.patterns)?;
+    if !done.added.is_empty() {
+        println!("patterns from {}; added to .gitattributes:", done.origin);
+        for l in &done.added {
+            println!("  {l}");
+        }
+    }
+    for (key, value) in &done.configured {
+        println!("git config --local {key} = {value}");
+    }
+    if done.changed() {
+        println!("drivers run {}", done.how);
+    } else {
+        println!("already set up: .gitattributes and git config unchanged");
+    }
+    Ok(0)
+}
 
-    let (patterns, origin) = if !args.patterns.is_empty() {
-        (args.patterns.clone(), "--pattern")
-    } else if let Some(p) = patterns_from_config(ctx, &top) {
+/// What [`configure`] changed.
+pub(crate) struct Configured {
+    /// Where the patterns came from (`--pattern`, `.sops.yaml creation rules`, `defaults`).
+    pub origin: &'static str,
+    /// Whether `.gitattributes` existed before.
+    pub attributes_existed: bool,
+    /// Lines appended to `.gitattributes`.
+    pub added: Vec<String>,
+    /// Git config keys set (local), with their values.
+    pub configured: Vec<(String, String)>,
+    /// How the drivers find the binary.
+    pub how: String,
+}
+
+impl Configured {
+    /// True when anything was written.
+    pub fn changed(&self) -> bool {
+        !self.added.is_empty() || !self.configured.is_empty()
+    }
+}
+
+/// `secrets git setup` in the work tree `top`: `.gitattributes` entries (`patterns`, else from
+/// `ctx`'s `.sops.yaml`, else defaults) and local git config for the diff and merge drivers.
+/// Idempotent; prints nothing.
+pub(crate) fn configure(
+    ctx: &Context,
+    top: &Path,
+    patterns: &[String],
+) -> Result<Configured, Failure> {
+    let (patterns, origin) = if !patterns.is_empty() {
+        (patterns.to_vec(), "--pattern")
+    } else if let Some(p) = patterns_from_config(ctx, top) {
         (p, ".sops.yaml creation rules")
     } else {
         (
@@ -129,9 +174,9 @@ fn setup(ctx: &Context, args: &GitSetupArgs) -> Result<u8, Failure> {
         )
     };
     let attrs_path = top.join(".gitattributes");
-    let existing = match std::fs::read_to_string(&attrs_path) {
-        Ok(s) => s,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+    let (existing, attributes_existed) = match std::fs::read_to_string(&attrs_path) {
+        Ok(s) => (s, true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (String::new(), false),
         Err(e) => {
             return Err(Failure::new(
                 code::COULD_NOT_READ_INPUT,
@@ -157,11 +202,6 @@ fn setup(ctx: &Context, args: &GitSetupArgs) -> Result<u8, Failure> {
     if !added.is_empty() {
         crate::io::write_atomic(&attrs_path, text.as_bytes(), 0o644)
             .code(code::COULD_NOT_WRITE_OUTPUT)?;
-        println!("patterns from {origin}; added to .gitattributes:");
-        for l in &added {
-            println!("  {l}");
-        }
-        changed = true;
     }
 
     let (program, how) = program_name();
@@ -182,26 +222,27 @@ fn setup(ctx: &Context, args: &GitSetupArgs) -> Result<u8, Failure> {
             format!("{program} merge-driver %O %A %B %P"),
         ),
     ];
-    for (key, value) in &settings {
-        let current = git(&top, &["config", "--local", "--get", key])?;
+    let mut configured = Vec::new();
+    for (key, value) in settings {
+        let current = git(top, &["config", "--local", "--get", &key])?;
         if current.as_deref() == Some(value.as_str()) {
             continue;
         }
-        if git(&top, &["config", "--local", key, value])?.is_none() {
+        if git(top, &["config", "--local", &key, &value])?.is_none() {
             return Err(Failure::new(
                 code::COULD_NOT_WRITE_OUTPUT,
                 anyhow!("git config --local {key} failed"),
             ));
         }
-        println!("git config --local {key} = {value}");
-        changed = true;
+        configured.push((key, value));
     }
-    if changed {
-        println!("drivers run {how}");
-    } else {
-        println!("already set up: .gitattributes and git config unchanged");
-    }
-    Ok(0)
+    Ok(Configured {
+        origin,
+        attributes_existed,
+        added,
+        configured,
+        how,
+    })
 }
 
 fn normalize_line(line: &str) -> String {

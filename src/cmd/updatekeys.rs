@@ -184,7 +184,7 @@ fn update_one(
 }
 
 /// Asks on the terminal; without one, refuses (use -y in scripts).
-fn confirm() -> Result<bool, Failure> {
+pub(crate) fn confirm() -> Result<bool, Failure> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return Err(Failure::new(

@@ -444,7 +444,28 @@ fn demo_runs_without_configuration() {
     let r = run(&secrets(), &["demo"], Path::new("/"), &[], None);
     assert_eq!(r.code, 0, "{}", r.stderr_text());
     let out = String::from_utf8_lossy(&r.stdout);
-    assert!(out.contains("secrets encrypt"), "{out}");
+    // Every step of the tour ran, printed as the command a user would type.
+    for step in [
+        "$ secrets init",
+        "$ secrets encrypt -i secrets/app.sops.yaml",
+        "secrets edit secrets/app.sops.yaml",
+        "+api_token: tok_demo_rotated_0987654321", // secrets:allow
+        "$ git add -f .env && git commit -m 'Add env'",
+        "stripe-secret-key",
+        "$ secrets render web",
+        "API_TOKEN=tok_demo_rotated_0987654321", // secrets:allow
+        "$ secrets log",
+        "Rotate the API token",
+        "Done; the demo directory and its key were removed.",
+    ] {
+        assert!(out.contains(step), "missing {step:?} in:\n{out}");
+    }
+    let dir = out
+        .lines()
+        .find_map(|l| l.strip_prefix("secrets demo: a throwaway repository in "))
+        .and_then(|l| l.split(" (").next())
+        .expect("the demo names its directory");
+    assert!(!Path::new(dir).exists(), "{dir} was left behind");
 }
 
 #[test]
@@ -479,4 +500,24 @@ fn repository_example_secrets_decrypt_with_the_test_keys() {
         None,
     );
     assert_eq!(carol.code, 128);
+}
+
+/// The repository is its own example: its `.sops.yaml`, `secrets/` files, inventory and
+/// workflows agree, so `secrets verify` passes with a TEST key (decryption, MACs, recipients
+/// against the rule, and a plaintext scan of the working tree).
+#[test]
+fn repository_example_passes_verify() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !root.join(".git").exists() {
+        eprintln!("skipped: not a git checkout");
+        return;
+    }
+    let r = run(&secrets(), &["verify"], root, &key_env("bob.txt"), None);
+    assert_eq!(
+        r.code,
+        0,
+        "{}{}",
+        String::from_utf8_lossy(&r.stdout),
+        r.stderr_text()
+    );
 }

@@ -9,6 +9,7 @@
 
 pub mod cipher;
 pub mod config;
+pub mod config_edit;
 pub mod crypt;
 pub mod error;
 pub mod file;
