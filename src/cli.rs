@@ -7,7 +7,16 @@ use clap::{Args, Parser, Subcommand};
 
 /// Git-native secrets toolkit: sops-compatible encrypted files (age), and more.
 #[derive(Debug, Parser)]
-#[command(name = "secrets", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "secrets",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Start: `secrets demo` (a tour), then `secrets init` in your repository.\n\
+                  Files use the sops 3.11 format; identities are found where sops looks.\n\
+                  Exit codes follow sops (see `secrets help COMMAND` and the README)."
+)]
 pub struct Cli {
     /// Path to the .sops.yaml to use instead of searching upward from the working directory.
     #[arg(long, global = true, env = "SOPS_CONFIG", value_name = "PATH")]
@@ -25,6 +34,17 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Set up this repository: your age identity, .sops.yaml, an encrypted template, the
+    /// pre-commit hook, the git drivers and the GitHub workflows.
+    ///
+    /// Idempotent: what exists is kept (--force overwrites) and every step is reported.
+    Init(InitArgs),
+    /// Generate an age identity (X25519) and print its public recipient.
+    Keygen(KeygenArgs),
+    /// Who can decrypt what: list the recipients of each file; add or remove one in
+    /// .sops.yaml and re-key the files it governs.
+    #[command(subcommand)]
+    Recipients(RecipientsCommand),
     /// Encrypt a file (YAML, JSON, dotenv, INI or binary) in sops 3.11 format.
     Encrypt(EncryptArgs),
     /// Decrypt a sops file (or part of it with --extract).
@@ -50,7 +70,8 @@ pub enum Command {
     Git(GitCommand),
     /// Git merge driver: secrets merge-driver %O %A %B %P (set up by `secrets git setup`).
     MergeDriver(MergeDriverArgs),
-    /// Run a self-contained tour in a temporary directory: keys, encrypt, decrypt, sops interop.
+    /// A tour of the whole workflow in a throwaway repository: init, encrypt, edit, the hook,
+    /// render, the rotation log, sops interop.
     Demo(DemoArgs),
     /// Find plaintext secrets: staged changes, history, files; enforces .sops.yaml encryption.
     ///
@@ -79,17 +100,6 @@ pub enum Command {
     ///
     /// One line per problem. Exit 0 clean, 1 problems, 2 error.
     Verify(VerifyArgs),
-    /// Set up this repository: your age identity, .sops.yaml, an encrypted template, the
-    /// pre-commit hook, the git drivers and the GitHub workflows.
-    ///
-    /// Idempotent: what exists is kept (--force overwrites) and every step is reported.
-    Init(InitArgs),
-    /// Generate an age identity (X25519) and print its public recipient.
-    Keygen(KeygenArgs),
-    /// Who can decrypt what: list the recipients of each file; add or remove one in
-    /// .sops.yaml and re-key the files it governs.
-    #[command(subcommand)]
-    Recipients(RecipientsCommand),
     /// Print a shell completion script: secrets completions bash|zsh|fish|elvish|powershell.
     Completions(CompletionsArgs),
     /// Print the man page (roff), or write one page per command with --output DIR.

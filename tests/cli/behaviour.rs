@@ -521,3 +521,131 @@ fn repository_example_passes_verify() {
         r.stderr_text()
     );
 }
+
+/// `secrets/inventory.yaml` covers every key of this repository's example files.
+#[test]
+fn repository_example_inventory_covers_every_key() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !root.join(".git").exists() {
+        eprintln!("skipped: not a git checkout");
+        return;
+    }
+    let r = run(&secrets(), &["status", "--format", "json"], root, &[], None);
+    assert_ne!(r.code, 2, "{}", r.stderr_text());
+    let json: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let keys = json["keys"].as_array().unwrap();
+    assert!(!keys.is_empty());
+    for k in keys {
+        assert!(k["file"].as_str().unwrap().starts_with("secrets/"), "{k}");
+        assert!(!k["inventory"].is_null(), "no inventory entry: {k}");
+    }
+}
+
+#[test]
+fn keygen_writes_a_private_identity_that_decrypts() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(
+        &secrets(),
+        &["keygen", "--output", "id.txt"],
+        dir.path(),
+        &[],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr_text());
+    assert!(
+        r.stdout.is_empty(),
+        "only the public key is printed, on stderr"
+    );
+    let recipient = r
+        .stderr_text()
+        .trim()
+        .strip_prefix("Public key: ")
+        .expect("Public key: age1…")
+        .to_string();
+    let id = dir.path().join("id.txt");
+    let text = std::fs::read_to_string(&id).unwrap();
+    assert!(text.contains(&format!("# public key: {recipient}\n")));
+    assert!(!r.stderr_text().contains("AGE-SECRET-KEY"));
+    assert_eq!(
+        std::fs::metadata(&id).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // An identity is never overwritten.
+    let again = run(
+        &secrets(),
+        &["keygen", "-o", "id.txt"],
+        dir.path(),
+        &[],
+        None,
+    );
+    assert_eq!(again.code, 1);
+    assert!(again.stderr_text().contains("already exists"));
+    assert_eq!(std::fs::read_to_string(&id).unwrap(), text);
+
+    // The real age tools and sops read it: encrypt to the recipient, decrypt with the file.
+    std::fs::write(dir.path().join("a.yaml"), "k: v\n").unwrap();
+    let env = vec![("SOPS_AGE_KEY_FILE".to_string(), id.display().to_string())];
+    let enc = run(
+        &secrets(),
+        &["encrypt", "-i", "--age", &recipient, "a.yaml"],
+        dir.path(),
+        &env,
+        None,
+    );
+    assert_eq!(enc.code, 0, "{}", enc.stderr_text());
+    let dec = run(&sops(), &["decrypt", "a.yaml"], dir.path(), &env, None);
+    assert_eq!(dec.code, 0, "{}", dec.stderr_text());
+    assert_eq!(String::from_utf8_lossy(&dec.stdout), "k: v\n");
+}
+
+#[test]
+fn completions_and_man_pages_come_from_the_cli_definition() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let r = run(
+            &secrets(),
+            &["completions", shell],
+            Path::new("/"),
+            &[],
+            None,
+        );
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr_text());
+        let text = String::from_utf8_lossy(&r.stdout);
+        assert!(text.contains("recipients"), "{shell}");
+    }
+    let r = run(
+        &secrets(),
+        &["completions", "tcsh"],
+        Path::new("/"),
+        &[],
+        None,
+    );
+    // An unknown shell is a usage error: exit 1, as sops does for bad flags.
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr_text().contains("bash"),
+        "lists the possible values"
+    );
+
+    let r = run(&secrets(), &["man"], Path::new("/"), &[], None);
+    assert_eq!(r.code, 0);
+    assert!(String::from_utf8_lossy(&r.stdout).contains(".TH secrets 1"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man1");
+    let r = run(
+        &secrets(),
+        &["man", "--output", out.to_str().unwrap()],
+        Path::new("/"),
+        &[],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr_text());
+    let page = std::fs::read_to_string(out.join("secrets-recipients-add.1")).unwrap();
+    assert!(page.contains(".TH secrets-recipients-add 1"), "{page}");
+    assert!(
+        page.contains("secrets recipients add"),
+        "synopsis names the command"
+    );
+    assert!(out.join("secrets-exec-env.1").is_file());
+}
