@@ -19,6 +19,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
+use secrets_audit::inventory::{self, Inventory, DEFAULT_INVENTORY};
 use secrets_sops::config::Config;
 use secrets_sops::config_edit::{check_name, ConfigText, EditError, Edited, PathGlob};
 use secrets_sops::keys::Recipient;
@@ -360,6 +361,14 @@ fn report(
     }
 }
 
+/// The repository's inventory when it exists, parses and excludes something.
+fn excluding_inventory(root: &Path) -> Option<Inventory> {
+    let text = std::fs::read_to_string(root.join(DEFAULT_INVENTORY)).ok()?;
+    inventory::parse(&text, DEFAULT_INVENTORY)
+        .ok()
+        .filter(|inv| !inv.exclude.is_empty())
+}
+
 fn list(ctx: &Context, args: &RecipientsListArgs) -> Result<u8, Failure> {
     let as_json = match args.format.as_str() {
         "table" => false,
@@ -390,10 +399,27 @@ fn list(ctx: &Context, args: &RecipientsListArgs) -> Result<u8, Failure> {
             ));
         }
     }
+    // Without paths, the inventory's `exclude` (test fixtures, vendored examples) applies, as
+    // in `secrets status`.
+    let inventory = if args.paths.is_empty() {
+        excluding_inventory(&root)
+    } else {
+        None
+    };
+    let mut excluded = 0;
     let mut failed = 0;
     let mut reports = Vec::new();
     for w in walk(&targets)? {
-        match sops_metadata(&w) {
+        let metadata = sops_metadata(&w);
+        let left_out = inventory.as_ref().is_some_and(|inv| {
+            let rel = w.path.strip_prefix(&root).unwrap_or(&w.path);
+            inv.excludes(&rel.to_string_lossy())
+        });
+        if metadata.is_some() && left_out {
+            excluded += 1;
+            continue;
+        }
+        match metadata {
             Some(md) => reports.push(report(ctx, names.as_ref(), &root, &w.path, &md)),
             None if targets.contains(&w.path) => {
                 eprintln!(
@@ -414,6 +440,12 @@ fn list(ctx: &Context, args: &RecipientsListArgs) -> Result<u8, Failure> {
     crate::io::write_stdout(out.as_bytes())?;
     if reports.is_empty() && !as_json {
         eprintln!("secrets: no sops files found");
+    }
+    if excluded > 0 {
+        eprintln!(
+            "secrets: {excluded} sops file(s) left out by `exclude` in {DEFAULT_INVENTORY} \
+             (name them to list them)"
+        );
     }
     Ok(if failed > 0 { code::GENERIC } else { 0 })
 }

@@ -649,3 +649,29 @@ fn completions_and_man_pages_come_from_the_cli_definition() {
     );
     assert!(out.join("secrets-exec-env.1").is_file());
 }
+
+/// `recipients list` reads who can decrypt from the files themselves and names them from
+/// `.sops.yaml`; the inventory's `exclude` leaves the test vectors out.
+#[test]
+fn repository_example_recipients_are_named() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let r = run(
+        &secrets(),
+        &["recipients", "list", "--format", "json"],
+        root,
+        &[],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr_text());
+    assert!(
+        r.stderr_text().contains("left out by `exclude`"),
+        "{}",
+        r.stderr_text()
+    );
+    let json: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let text = json.to_string();
+    assert!(!text.contains("tests/vectors"), "{text}");
+    for (key, name) in [(ALICE, "alice (TEST key)"), (BOB, "bob (TEST key)")] {
+        assert!(text.contains(key) && text.contains(name), "{text}");
+    }
+}
