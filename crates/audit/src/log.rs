@@ -87,6 +87,30 @@ fn entries(events: &[FileEvent]) -> impl Iterator<Item = (&FileEvent, &Change)> 
         .flat_map(|e| e.changes.iter().map(move |c| (e, c)))
 }
 
+/// `age1` + 58 characters, shortened to `age1cnf60h48…v5065` so table rows stay readable (JSON
+/// and markdown keep whole recipients). Signs and commas around a recipient stay.
+fn shorten_recipients(text: &str) -> String {
+    let shorten = |word: &str| -> String {
+        let start = word.find("age1").unwrap_or(word.len());
+        let core_len = word[start..]
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(word.len() - start);
+        let core = &word[start..start + core_len];
+        if core.len() == 62 {
+            format!(
+                "{}{}…{}{}",
+                &word[..start],
+                &core[..12],
+                &core[57..],
+                &word[start + core_len..]
+            )
+        } else {
+            word.to_string()
+        }
+    };
+    text.split(' ').map(shorten).collect::<Vec<_>>().join(" ")
+}
+
 /// Aligned columns: DATE, FILE, KEY, CHANGE (kind and detail), COMMIT, AUTHOR, REASON; one line
 /// per change, oldest first.
 pub fn render_table(events: &[FileEvent]) -> String {
@@ -101,7 +125,7 @@ pub fn render_table(events: &[FileEvent]) -> String {
     ]];
     for (e, c) in entries(events) {
         let change = match &c.detail {
-            Some(d) => format!("{} {d}", c.kind.name()),
+            Some(d) => format!("{} {}", c.kind.name(), shorten_recipients(d)),
             None => c.kind.name().to_string(),
         };
         rows.push([
@@ -741,6 +765,20 @@ mod tests {
                 ],
             ),
         ]
+    }
+
+    #[test]
+    fn table_shortens_whole_recipients_only() {
+        let r = "age1cnf60h48zvjnh386255e5u53ph3aaq93k53vsp7aywzfhrdt93sqrv5065";
+        assert_eq!(shorten_recipients(r), "age1cnf60h48…v5065");
+        assert_eq!(
+            shorten_recipients(&format!("rule ^a/ (new): +{r}, -{r}")),
+            "rule ^a/ (new): +age1cnf60h48…v5065, -age1cnf60h48…v5065"
+        );
+        assert_eq!(
+            shorten_recipients("age1bob ssh-ed25519 x"),
+            "age1bob ssh-ed25519 x"
+        );
     }
 
     #[test]
