@@ -77,6 +77,7 @@ proptest! {
 
     #[test]
     fn encrypt_decrypt_is_identity(docs in prop::collection::vec(branch(value()), 1..3), (opts, mac_only) in options()) {
+        prop_assume!(!sops_list_comment_hazard(&docs, &opts.encrypted_comment_regex));
         let md0 = Metadata { options: opts, mac_only_encrypted: mac_only, ..Metadata::default() };
         let key = DataKey::generate();
         let mut enc = docs.clone();
@@ -107,4 +108,79 @@ proptest! {
         encrypt_tree(&mut twice, &md, &mut reader).unwrap();
         prop_assert_eq!(format!("{again:?}"), format!("{twice:?}"));
     }
+}
+
+/// In a list, a comment that follows a comment matching `encrypted_comment_regex` is encrypted
+/// and written as a string item (`- ENC[…,type:comment]`), which ends the comment run when the
+/// file is read back: what follows it (a value, or another comment) is then not selected for
+/// decryption and, for a value, the MAC differs. Real sops 3.11 writes the same file and fails on it the same way (exit 51, checked
+/// by hand with `encrypted_comment_regex: e` on `A: [# e, # 0, x]`); we keep its behaviour, so
+/// the property above leaves such trees out and this test pins the behaviour.
+fn sops_list_comment_hazard(docs: &[Branch], regex: &str) -> bool {
+    fn value(v: &Value, regex: &str) -> bool {
+        match v {
+            Value::Map(b) => branch(b, regex),
+            Value::List(items) => {
+                let (mut matched, mut encrypted_comment) = (false, false);
+                for item in items {
+                    match item {
+                        // Anything after an encrypted comment of the run: a value, or
+                        // another comment (also left encrypted on the way back).
+                        Value::Comment(_) if encrypted_comment => return true,
+                        Value::Comment(c) => {
+                            encrypted_comment = matched;
+                            matched |= c.contains(regex);
+                        }
+                        other => {
+                            if encrypted_comment || value(other, regex) {
+                                return true;
+                            }
+                            (matched, encrypted_comment) = (false, false);
+                        }
+                    }
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+    fn branch(b: &Branch, regex: &str) -> bool {
+        b.0.iter()
+            .any(|i| matches!(i, Item::Entry(_, v) if value(v, regex)))
+    }
+    !regex.is_empty() && docs.iter().any(|b| branch(b, regex))
+}
+
+#[test]
+fn encrypted_comment_run_in_a_list_fails_like_sops() {
+    let opts = EncryptionOptions {
+        encrypted_comment_regex: "e".into(),
+        ..EncryptionOptions::default()
+    };
+    let docs = vec![Branch(vec![Item::Entry(
+        "A".into(),
+        Value::List(vec![
+            Value::Comment("e".into()),
+            Value::Comment("0".into()),
+            Value::Str("x".into()),
+        ]),
+    )])];
+    assert!(sops_list_comment_hazard(&docs, "e"));
+    let mut md = Metadata {
+        options: opts,
+        ..Metadata::default()
+    };
+    let key = DataKey::generate();
+    let mut enc = docs.clone();
+    let mut cipher = Cipher::new(key.clone());
+    let mac = encrypt_tree(&mut enc, &md, &mut cipher).unwrap();
+    seal_mac(&mut md, &mut cipher, &mac, GoTime::now_utc()).unwrap();
+    let Item::Entry(_, Value::List(items)) = &enc[0].0[0] else {
+        panic!("{enc:?}")
+    };
+    assert_eq!(items[0], Value::Comment("e".into()));
+    assert!(matches!(&items[1], Value::Str(s) if s.ends_with("type:comment]")));
+    let mut dec = enc.clone();
+    let mac2 = decrypt_tree(&mut dec, &md, &mut Cipher::new(key), |_| {}).unwrap();
+    assert_ne!(mac2, mac, "sops 3.11 reports a MAC mismatch here too");
 }
