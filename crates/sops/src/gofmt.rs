@@ -3,13 +3,80 @@
 //! would break compatibility.
 
 /// Shortest round-trip decimal digits of a finite, non-zero `f`, and the decimal exponent of the
-/// first digit (`1234.5` → (`"12345"`, 3)).
+/// first digit (`1234.5` → (`"12345"`, 3)), as Go's strconv chooses them.
 fn shortest_digits(f: f64) -> (String, i32) {
-    // Rust's `{:e}` prints the same shortest digits Go's strconv chooses.
-    let s = format!("{:e}", f.abs());
+    let abs = f.abs();
+    let s = format!("{abs:e}");
     let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
-    (digits, exp.parse().unwrap_or(0))
+    let exp = exp.parse().unwrap_or(0);
+    match even_tie(abs, &digits, exp) {
+        Some(even) => (even, exp),
+        None => (digits, exp),
+    }
+}
+
+/// Rust and Go agree on the shortest digits except when the exact binary value lies exactly
+/// halfway between two shortest candidates (`562862250433.53125` between `…5312` and `…5313`):
+/// Go takes the even last digit, Rust the upper one. Returns Go's choice when it differs.
+fn even_tie(abs: f64, digits: &str, exp: i32) -> Option<String> {
+    let bytes = digits.as_bytes();
+    let last = bytes[bytes.len() - 1] - b'0';
+    if last.is_multiple_of(2) {
+        return None;
+    }
+    // A tie needs the exact value to end in 5 one digit past the shortest digits: a cheap
+    // correctly rounded look at that digit first, the full exact expansion only then.
+    let n = digits.len();
+    let near = format!("{abs:.n$e}");
+    if near.split_once('e').map(|(m, _)| m.ends_with('5')) != Some(true) {
+        return None;
+    }
+    // The exact decimal value (Rust's fixed-precision formatting is exact), trailing zeros cut.
+    let exact = format!("{abs:.1100e}");
+    let (m, e) = exact.split_once('e')?;
+    if e.parse::<i32>().ok()? != exp {
+        return None;
+    }
+    let exact_digits = m.replace('.', "");
+    let exact_digits = exact_digits.trim_end_matches('0');
+    let head = &digits[..digits.len() - 1];
+    // The even neighbour below (`…3` → `…2`) or above (`…3` → `…4`; not past 9).
+    let mut candidates = vec![(
+        format!("{head}{}", last - 1),
+        format!("{head}{}5", last - 1),
+    )];
+    if last < 9 {
+        candidates.push((format!("{head}{}", last + 1), format!("{digits}5")));
+    }
+    candidates.into_iter().find_map(|(even, midpoint)| {
+        let round_trips = format!("0.{even}e{}", exp + 1).parse::<f64>() == Ok(abs);
+        (exact_digits == midpoint && round_trips).then_some(even)
+    })
+}
+
+/// Plain decimal text (never an exponent) of shortest `digits` whose first digit is at `exp`.
+fn plain_decimal(negative: bool, digits: &str, exp: i32) -> String {
+    let mut out = String::with_capacity(digits.len() + 8);
+    if negative {
+        out.push('-');
+    }
+    if exp < 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
+        out.push_str(digits);
+    } else {
+        let int_len = exp as usize + 1;
+        if digits.len() <= int_len {
+            out.push_str(digits);
+            out.extend(std::iter::repeat_n('0', int_len - digits.len()));
+        } else {
+            out.push_str(&digits[..int_len]);
+            out.push('.');
+            out.push_str(&digits[int_len..]);
+        }
+    }
+    out
 }
 
 fn non_finite(f: f64) -> Option<&'static str> {
@@ -29,12 +96,11 @@ pub fn float_f(f: f64) -> String {
     if let Some(s) = non_finite(f) {
         return s.to_string();
     }
-    // Rust's Display is shortest-round-trip and never uses an exponent, like Go's 'f'.
-    let s = format!("{f}");
-    if f == 0.0 && f.is_sign_negative() && !s.starts_with('-') {
-        return format!("-{s}");
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0" } else { "0" }.to_string();
     }
-    s
+    let (digits, exp) = shortest_digits(f);
+    plain_decimal(f < 0.0, &digits, exp)
 }
 
 /// `strconv.FormatFloat(f, 'e'|'E', -1, 64)` from shortest digits.
@@ -485,6 +551,35 @@ impl GoTime {
 mod tests {
     use super::*;
 
+    /// Away from exact ties the Go-style digits are Rust's shortest ones; every output reads
+    /// back to the same float.
+    #[test]
+    fn float_f_agrees_with_rust_display_except_on_ties() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut ties = 0;
+        for i in 0..200_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Random bit patterns, and random values with few fraction bits (where ties live).
+            let f = if i % 2 == 0 {
+                f64::from_bits(x)
+            } else {
+                (x >> 20) as f64 / f64::from(1u32 << (x % 24) as u32)
+            };
+            if !f.is_finite() {
+                continue;
+            }
+            let ours = float_f(f);
+            assert_eq!(ours.parse::<f64>().unwrap(), f, "{ours}");
+            if ours != format!("{f}") && !(f == 0.0 && f.is_sign_negative()) {
+                ties += 1;
+                assert!(ours.ends_with(['0', '2', '4', '6', '8']), "{ours} vs {f}");
+            }
+        }
+        assert!(ties > 0, "the sample should contain exact ties");
+    }
+
     #[test]
     fn float_f_matches_go() {
         let cases: &[(f64, &str)] = &[
@@ -499,7 +594,13 @@ mod tests {
             (f64::INFINITY, "+Inf"),
             (f64::NEG_INFINITY, "-Inf"),
             (f64::NAN, "NaN"),
+            // Exactly halfway between two shortest candidates: Go takes the even digit
+            // (sops wrote 562862250433.5312 where Rust's Display gives …5313).
+            (562862250433.5313, "562862250433.5312"),
+            (-562862250433.5313, "-562862250433.5312"),
         ];
+        // Large values: shortest digits padded with zeros, not the exact binary value.
+        assert_eq!(float_f(1e300), format!("1{}", "0".repeat(300)));
         for (f, want) in cases {
             assert_eq!(float_f(*f), *want, "{f}");
         }
